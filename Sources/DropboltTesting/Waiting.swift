@@ -1,0 +1,32 @@
+import Foundation
+
+/// Thrown by ``waitUntil(timeout:pollEvery:_:what:)`` when the condition never held.
+public struct WaitTimeout: Error, CustomStringConvertible {
+    /// What was being waited for.
+    public let what: String
+    /// How long it waited.
+    public let timeout: Duration
+    /// A sentence naming the condition and the time.
+    public var description: String { "timed out after \(timeout) waiting for \(what)" }
+}
+
+/// Polls `condition` until it returns true, or throws ``WaitTimeout`` after `timeout`.
+///
+/// Tests wait on a condition, never on a fixed sleep:
+/// ```swift
+/// try await waitUntil(timeout: .seconds(10), what: "one job") { try store.jobCount() == 1 }
+/// ```
+public func waitUntil(
+    timeout: Duration,
+    pollEvery interval: Duration = .milliseconds(20),
+    what: String,
+    _ condition: () async throws -> Bool
+) async throws {
+    let clock = ContinuousClock()
+    let deadline = clock.now.advanced(by: timeout)
+    while true {
+        if try await condition() { return }
+        if clock.now >= deadline { throw WaitTimeout(what: what, timeout: timeout) }
+        try await Task.sleep(for: interval)
+    }
+}
