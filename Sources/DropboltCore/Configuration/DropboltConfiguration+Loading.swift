@@ -1,0 +1,229 @@
+import Foundation
+
+extension DropboltConfiguration {
+    private static let topLevelKeys = [
+        "rules", "state", "provider", "wallet", "budget", "workers", "settle_seconds", "poll_seconds",
+        "rescan_minutes", "inotify", "http",
+    ]
+    private static let providerKeys = ["url", "timeout_seconds"]
+    private static let walletKeys = [
+        "kind", "url", "key_file", "key_env", "macaroon_file", "rune_file", "password_file", "connection_file",
+        "command", "max_fee_sats", "timeout_seconds",
+    ]
+    private static let budgetKeys = ["max_sats_per_image", "daily_sats", "monthly_sats"]
+    private static let walletSecretKeys: [String: String] = {
+        let general =
+            "secrets must not be written in the config; put it in a file and use key_file, "
+            + "or name an environment variable with key_env"
+        var keys: [String: String] = [:]
+        for key in ["key", "api_key", "admin_key", "invoice_key", "secret", "token"] {
+            keys[key] = general
+        }
+        keys["macaroon"] = "secrets must not be written in the config; use macaroon_file (or key_env)"
+        keys["rune"] = "secrets must not be written in the config; use rune_file (or key_env)"
+        keys["password"] = "secrets must not be written in the config; use password_file (or key_env)"
+        keys["connection"] = "secrets must not be written in the config; put the URI in a file and use connection_file"
+        keys["uri"] = keys["connection"]
+        return keys
+    }()
+
+    /// Loads and validates the config file at `path`.
+    ///
+    /// Unknown keys are errors (a typo must not silently disable a budget). Relative paths are resolved
+    /// against the config file's folder; `~/` is expanded from `HOME`. A `null` value means the default.
+    ///
+    /// | key | type | default |
+    /// |---|---|---|
+    /// | `rules` | path | `rules` |
+    /// | `state` | path | `$XDG_STATE_HOME/dropbolt`, else `~/.local/state/dropbolt` |
+    /// | `provider.url` | URL (https, or http to loopback) | `https://sats4ai.com` |
+    /// | `provider.timeout_seconds` | integer 1...3600 | `120` |
+    /// | `wallet` | mapping; absent or `kind: none` → quote-only mode | absent |
+    /// | `wallet.kind` | `lnbits` `lnd` `cln` `phoenixd` `nwc` `command` `none` | required |
+    /// | `wallet.url` | URL (https, or http to loopback) | required for lnbits, lnd, cln, phoenixd |
+    /// | `wallet.key_file` | path of a file holding the key | none |
+    /// | `wallet.key_env` | environment variable name holding the key | none |
+    /// | `wallet.macaroon_file` | path (lnd) | none |
+    /// | `wallet.rune_file` | path (cln) | none |
+    /// | `wallet.password_file` | path (phoenixd) | none |
+    /// | `wallet.connection_file` | path of a file holding the NWC URI (nwc) | none |
+    /// | `wallet.command` | list of text: program and arguments (command) | none |
+    /// | `wallet.max_fee_sats` | integer ≥ 0 | `10` |
+    /// | `wallet.timeout_seconds` | integer 1...3600 | `60` |
+    /// | `budget.max_sats_per_image` | integer ≥ 0 | `1000` |
+    /// | `budget.daily_sats` | integer ≥ 0 | `10000` |
+    /// | `budget.monthly_sats` | integer ≥ 0 | `100000` |
+    /// | `workers` | integer 1...16 | `2` |
+    /// | `settle_seconds` | number ≥ 0 | `2` |
+    /// | `poll_seconds` | number ≥ 0; 0 = no polling | `0`, or `10` when `inotify` is false |
+    /// | `rescan_minutes` | number ≥ 0; 0 = no periodic rescan | `60` |
+    /// | `inotify` | true/false; false = polling only | `true` |
+    /// | `http` | `host:port` of the status endpoint; absent or null = disabled | disabled |
+    ///
+    /// Each wallet kind needs its secret from a file or `key_env`: lnbits `key_file`, lnd `macaroon_file`,
+    /// cln `rune_file`, phoenixd `password_file`, nwc `connection_file`; `command` needs `command`.
+    /// Secrets written inline (`key`, `macaroon`, `rune`, `password`, `secret`, …) are refused.
+    ///
+    /// - Parameters:
+    ///   - path: the config file; a relative path is taken from the current directory.
+    ///   - environment: consulted for `XDG_STATE_HOME` and `HOME`.
+    /// - Returns: the validated configuration with absolute paths.
+    /// - Throws: ``ConfigError`` naming the file, line, column and key of the first problem.
+    public static func load(
+        path: String,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws(ConfigError) -> DropboltConfiguration {
+        var configuration = DropboltConfiguration(configFile: path, environment: environment)
+        let document = try YAMLDocument.load(file: configuration.configFile)
+        let root = try MappingReader(document.root, in: document, path: "", allowedKeys: topLevelKeys)
+        let folder = configuration.configFolder
+        let home = homeFolder(environment: environment)
+
+        func resolved(_ path: String) -> String {
+            PathNames.absolute(path, relativeTo: folder, home: home)
+        }
+
+        if let rules = try root.string("rules") {
+            guard !rules.isEmpty else { throw root.invalid("rules", "must name a folder") }
+            configuration.rulesFolder = resolved(rules)
+        }
+        if let state = try root.string("state") {
+            guard !state.isEmpty else { throw root.invalid("state", "must name a folder") }
+            configuration.stateFolder = resolved(state)
+        }
+        if let provider = try root.mapping("provider", allowedKeys: providerKeys) {
+            if let url = try checkedURL(provider, "url") {
+                configuration.provider.url = url
+            }
+            if let timeout = try provider.integer("timeout_seconds", in: 1...3600) {
+                configuration.provider.timeoutSeconds = Int(timeout)
+            }
+        }
+        if let wallet = try root.mapping("wallet", allowedKeys: walletKeys, secretKeys: walletSecretKeys) {
+            configuration.wallet = try walletSettings(wallet, resolve: resolved)
+        }
+        if let budget = try root.mapping("budget", allowedKeys: budgetKeys) {
+            let nonNegative: ClosedRange<Int64> = 0...Int64.max
+            if let value = try budget.integer("max_sats_per_image", in: nonNegative) {
+                configuration.budget.maxSatsPerImage = value
+            }
+            if let value = try budget.integer("daily_sats", in: nonNegative) {
+                configuration.budget.dailySats = value
+            }
+            if let value = try budget.integer("monthly_sats", in: nonNegative) {
+                configuration.budget.monthlySats = value
+            }
+        }
+        if let workers = try root.integer("workers", in: 1...16) {
+            configuration.workers = Int(workers)
+        }
+        if let settle = try root.number("settle_seconds", atLeast: 0) {
+            configuration.settleSeconds = settle
+        }
+        if let poll = try root.number("poll_seconds", atLeast: 0) {
+            configuration.pollSeconds = poll
+        }
+        if let rescan = try root.number("rescan_minutes", atLeast: 0) {
+            configuration.rescanMinutes = rescan
+        }
+        if let inotify = try root.bool("inotify") {
+            configuration.inotify = inotify
+        }
+        // Without inotify nothing would ever notice a new file unless something polls.
+        if !configuration.inotify, configuration.pollSeconds == 0 {
+            configuration.pollSeconds = 10
+        }
+        if let http = try root.string("http") {
+            if let problem = NetworkAddress.problemWithListenAddress(http) {
+                throw root.invalid("http", problem)
+            }
+            configuration.http = http
+        }
+        return configuration
+    }
+
+    private static func checkedURL(_ mapping: MappingReader, _ key: String) throws(ConfigError) -> String? {
+        guard let text = try mapping.string(key) else { return nil }
+        do {
+            return try NetworkAddress.checkedURL(text)
+        } catch {
+            let location = mapping.valueLocation(key) ?? mapping.location
+            switch error {
+            case .malformed(let message):
+                throw .invalidValue(location, key: mapping.keyPath(key), message: message)
+            case .insecure(let message):
+                throw .unsafeURL(location, key: mapping.keyPath(key), message: message)
+            }
+        }
+    }
+
+    private static func walletSettings(
+        _ wallet: MappingReader,
+        resolve: (String) -> String
+    ) throws(ConfigError) -> WalletSettings? {
+        try wallet.require("kind", "use one of: lnbits, lnd, cln, phoenixd, nwc, command, none")
+        let kindText = try wallet.string("kind") ?? ""
+        if kindText == "none" { return nil }
+        guard let kind = WalletKind(rawValue: kindText) else {
+            let allowed = (WalletKind.allCases.map(\.rawValue) + ["none"]).joined(separator: ", ")
+            throw wallet.invalid("kind", "'\(kindText)' is not allowed; use one of: \(allowed)")
+        }
+        func path(_ key: String) throws(ConfigError) -> String? {
+            guard let text = try wallet.string(key) else { return nil }
+            guard !text.isEmpty else { throw wallet.invalid(key, "must name a file") }
+            return resolve(text)
+        }
+        var settings = WalletSettings(kind: kind)
+        settings.url = try checkedURL(wallet, "url")
+        settings.keyFile = try path("key_file")
+        settings.keyEnv = try wallet.string("key_env")
+        if let keyEnv = settings.keyEnv, keyEnv.isEmpty || keyEnv.contains("=") {
+            throw wallet.invalid("key_env", "must be the name of an environment variable")
+        }
+        settings.macaroonFile = try path("macaroon_file")
+        settings.runeFile = try path("rune_file")
+        settings.passwordFile = try path("password_file")
+        settings.connectionFile = try path("connection_file")
+        if let command = try wallet.stringList("command") {
+            guard !command.isEmpty, !command[0].text.isEmpty else {
+                throw wallet.invalid("command", "must name a program, e.g. [\"/usr/local/bin/pay\", \"--json\"]")
+            }
+            settings.command = command.map(\.text)
+        }
+        if let fee = try wallet.integer("max_fee_sats", in: 0...Int64.max) {
+            settings.maxFeeSats = fee
+        }
+        if let timeout = try wallet.integer("timeout_seconds", in: 1...3600) {
+            settings.timeoutSeconds = Int(timeout)
+        }
+        try checkRequirements(of: settings, in: wallet)
+        return settings
+    }
+
+    /// Each backend needs an address and a secret; report the first one missing at the wallet mapping.
+    private static func checkRequirements(of settings: WalletSettings, in wallet: MappingReader) throws(ConfigError) {
+        let secretFileKey: String
+        let secretFile: String?
+        switch settings.kind {
+        case .lnbits: (secretFileKey, secretFile) = ("key_file", settings.keyFile)
+        case .lnd: (secretFileKey, secretFile) = ("macaroon_file", settings.macaroonFile ?? settings.keyFile)
+        case .cln: (secretFileKey, secretFile) = ("rune_file", settings.runeFile ?? settings.keyFile)
+        case .phoenixd: (secretFileKey, secretFile) = ("password_file", settings.passwordFile ?? settings.keyFile)
+        case .nwc: (secretFileKey, secretFile) = ("connection_file", settings.connectionFile ?? settings.keyFile)
+        case .command:
+            try wallet.require("command", "the command wallet needs the program to run")
+            return
+        }
+        if settings.kind != .nwc {
+            try wallet.require("url", "the \(settings.kind.rawValue) wallet needs the URL of its API")
+        }
+        if secretFile == nil, settings.keyEnv == nil {
+            throw .missingKey(
+                wallet.location,
+                key: wallet.keyPath(secretFileKey),
+                message: "required key is missing; the \(settings.kind.rawValue) wallet needs its secret from "
+                    + "\(secretFileKey) or key_env"
+            )
+        }
+    }
+}
