@@ -1,0 +1,111 @@
+import Foundation
+import GRDB
+
+extension Store {
+    /// Every known path with its stat and hash, for a reconcile scan that re-hashes only changed files.
+    ///
+    /// Reads the columns straight off the statement rather than decoding ``FileRecord``s, because a tree of
+    /// 100,000 files is read at every startup.
+    /// - Returns: A dictionary from absolute path to what is known about it.
+    /// - Throws: ``StoreError/queryFailed``.
+    public func loadFileIndex() async throws -> [String: KnownFile] {
+        try await read("load the file index") { db in
+            let count = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM files") ?? 0
+            var index = [String: KnownFile](minimumCapacity: count)
+            let statement = try db.makeStatement(sql: "SELECT path, size, mtime_ns, inode, sha256 FROM files")
+            let rows = try Row.fetchCursor(statement)
+            while let row = try rows.next() {
+                let path: String = row[0]
+                index[path] = KnownFile(
+                    size: row[1], mtimeNanoseconds: row[2], inode: UInt64(bitPattern: row[3]), sha256: row[4])
+            }
+            return index
+        }
+    }
+
+    /// Records a batch of settled files and queues a job per file and rule, in one write transaction.
+    ///
+    /// Each file is upserted by path: a known path gets the new stat, hash, `last_seen` and `predates_rules`
+    /// (the caller's latest judgement); a new one also gets `first_seen`. For each of the file's ``IntakeFile/rules``
+    /// a `queued` job is inserted unless a job with the same (rule, path, sha256) exists, whatever its state, so
+    /// intake can be repeated safely after a restart or a rescan.
+    ///
+    /// ```swift
+    /// let created = try await store.recordIntake([file], at: Date())
+    /// for job in created { pipeline.enqueue(job) }
+    /// ```
+    /// - Parameters:
+    ///   - files: The batch; it may name a path more than once (the last entry's stat wins).
+    ///   - now: The time written to `first_seen`, `last_seen`, `created_at` and `updated_at`.
+    /// - Returns: Only the jobs this call created, in insertion order, with their ids.
+    /// - Throws: ``StoreError/queryFailed``; nothing of the batch is stored then.
+    public func recordIntake(_ files: [IntakeFile], at now: Date) async throws -> [JobRecord] {
+        try await write("record \(files.count) intake files") { db in
+            let upsertFile = try db.cachedStatement(
+                sql: """
+                    INSERT INTO files (path, size, mtime_ns, inode, sha256, first_seen, last_seen, predates_rules)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (path) DO UPDATE SET
+                        size = excluded.size, mtime_ns = excluded.mtime_ns, inode = excluded.inode,
+                        sha256 = excluded.sha256, last_seen = excluded.last_seen,
+                        predates_rules = excluded.predates_rules
+                    """)
+            let insertJob = try db.cachedStatement(
+                sql: """
+                    INSERT INTO jobs (rule, path, sha256, state, attempts, created_at, updated_at)
+                    VALUES (?, ?, ?, ?, 0, ?, ?)
+                    ON CONFLICT (rule, path, sha256) DO NOTHING
+                    """)
+            // Converted once: formatting a Date is the costliest part of binding.
+            let time = now.databaseValue
+            let queued = JobState.queued.databaseValue
+            var created: [JobRecord] = []
+            for file in files {
+                let sha256 = file.sha256.lowercased()
+                try upsertFile.execute(arguments: [
+                    file.path, file.size, file.mtimeNanoseconds, Int64(bitPattern: file.inode), sha256, time, time,
+                    file.predatesRules,
+                ])
+                for rule in file.rules {
+                    try insertJob.execute(arguments: [rule, file.path, sha256, queued, time, time])
+                    guard db.changesCount > 0 else { continue }
+                    created.append(
+                        JobRecord(
+                            id: db.lastInsertedRowID, rule: rule, path: file.path, sha256: sha256, createdAt: now,
+                            updatedAt: now))
+                }
+            }
+            return created
+        }
+    }
+
+    /// Updates a known file's stat when its content is unchanged (a touch, a copy over itself).
+    ///
+    /// - Returns: Whether `path` was known; an unknown path is left unrecorded.
+    /// - Throws: ``StoreError/queryFailed``.
+    @discardableResult
+    public func updateFileStat(
+        path: String, size: Int64, mtimeNanoseconds: Int64, inode: UInt64, at now: Date
+    ) async throws -> Bool {
+        try await write("update the stat of \(path)") { db in
+            try db.execute(
+                sql: "UPDATE files SET size = ?, mtime_ns = ?, inode = ?, last_seen = ? WHERE path = ?",
+                arguments: [size, mtimeNanoseconds, Int64(bitPattern: inode), now, path])
+            return db.changesCount > 0
+        }
+    }
+
+    /// The stored record for `path`, if any.
+    /// - Throws: ``StoreError/queryFailed``.
+    public func file(path: String) async throws -> FileRecord? {
+        try await read("read the file \(path)") { db in
+            try FileRecord.filter(FileRecord.Columns.path == path).fetchOne(db)
+        }
+    }
+
+    /// How many paths the store knows.
+    /// - Throws: ``StoreError/queryFailed``.
+    public func fileCount() async throws -> Int {
+        try await read("count files") { db in try FileRecord.fetchCount(db) }
+    }
+}

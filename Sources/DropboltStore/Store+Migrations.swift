@@ -1,0 +1,103 @@
+import GRDB
+
+extension Store {
+    /// The schema history. Each step is frozen once released: change the schema by appending a new step.
+    ///
+    /// The lists in the CHECK constraints are literal on purpose, so that adding a case to an enum later does not
+    /// silently change what "v1" means.
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.create(table: "files") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("path", .text).notNull().unique()
+                t.column("size", .integer).notNull()
+                t.column("mtime_ns", .integer).notNull()
+                // The inode's bit pattern as a signed 64-bit integer (SQLite has no unsigned type).
+                t.column("inode", .integer).notNull()
+                t.column("sha256", .text)
+                t.column("first_seen", .datetime).notNull()
+                t.column("last_seen", .datetime).notNull()
+                t.column("predates_rules", .boolean).notNull().defaults(to: false)
+            }
+
+            try db.create(table: "jobs") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("rule", .text).notNull()
+                t.column("path", .text).notNull()
+                t.column("sha256", .text).notNull()
+                t.column("state", .text).notNull()
+                    .check(
+                        sql: """
+                            state IN ('queued', 'invoiced', 'paying', 'paid', 'fetched', 'done', 'held', 'failed', \
+                            'attention')
+                            """)
+                t.column("reason", .text)
+                t.column("not_before", .datetime)
+                t.column("attempts", .integer).notNull().defaults(to: 0)
+                t.column("created_at", .datetime).notNull()
+                t.column("updated_at", .datetime).notNull()
+                t.column("request_path", .text)
+                t.column("request_sha256", .text)
+                t.column("payment_hash", .text)
+                t.column("invoice", .text)
+                t.column("amount_msat", .integer)
+                t.column("fee_msat", .integer)
+                t.column("credential", .text)
+                t.column("result_path", .text)
+                t.column("output_path", .text)
+                t.column("refund_url", .text)
+                t.uniqueKey(["rule", "path", "sha256"])
+            }
+            try db.create(index: "jobs_on_state", on: "jobs", columns: ["state"])
+            try db.create(index: "jobs_on_payment_hash", on: "jobs", columns: ["payment_hash"])
+
+            try db.create(table: "outputs") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("job_id", .integer).notNull().references("jobs")
+                t.column("original_path", .text).notNull()
+                t.column("output_path", .text).notNull().unique()
+                t.column("sha256", .text).notNull()
+                t.column("size", .integer).notNull()
+                t.column("created_at", .datetime).notNull()
+            }
+            try db.create(index: "outputs_on_job_id", on: "outputs", columns: ["job_id"])
+            try db.create(index: "outputs_on_original_path", on: "outputs", columns: ["original_path"])
+
+            try db.create(table: "payments") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("job_id", .integer).notNull().references("jobs")
+                t.column("payment_hash", .text).notNull().unique()
+                t.column("invoice", .text).notNull()
+                t.column("amount_msat", .integer).notNull().check(sql: "amount_msat > 0")
+                t.column("fee_msat", .integer)
+                t.column("status", .text).notNull().check(sql: "status IN ('pending', 'succeeded', 'failed')")
+                t.column("preimage", .text)
+                t.column("created_at", .datetime).notNull()
+                t.column("settled_at", .datetime)
+            }
+            try db.create(index: "payments_on_job_id", on: "payments", columns: ["job_id"])
+
+            try db.create(table: "ledger") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("job_id", .integer).notNull().references("jobs")
+                t.column("payment_id", .integer).references("payments")
+                t.column("rule", .text).notNull()
+                t.column("kind", .text).notNull().check(sql: "kind IN ('reserve', 'release', 'spend', 'fee')")
+                // The kind gives the direction, so amounts are never negative.
+                t.column("amount_msat", .integer).notNull().check(sql: "amount_msat >= 0")
+                t.column("created_at", .datetime).notNull()
+            }
+            try db.create(index: "ledger_on_created_at", on: "ledger", columns: ["created_at"])
+            try db.create(index: "ledger_on_rule", on: "ledger", columns: ["rule"])
+            try db.create(index: "ledger_on_job_id", on: "ledger", columns: ["job_id"])
+            try db.create(index: "ledger_on_payment_id", on: "ledger", columns: ["payment_id"])
+
+            try db.create(table: "rule_baselines") { t in
+                t.primaryKey("rule", .text)
+                t.column("since", .datetime).notNull()
+            }
+        }
+        return migrator
+    }
+}

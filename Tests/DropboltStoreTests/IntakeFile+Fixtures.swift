@@ -1,0 +1,36 @@
+import DropboltStore
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+extension IntakeFile {
+    /// A file named after `number` with a content hash derived from `number` and `version`.
+    static func fixture(_ number: Int, version: Int = 0, rules: [String] = ["edit"]) -> IntakeFile {
+        IntakeFile(
+            path: "/photos/inbox/img-\(number).jpg", size: Int64(1000 + number),
+            mtimeNanoseconds: 1_700_000_000_000_000_000 + Int64(number), inode: UInt64(5000 + number),
+            sha256: fakeSHA256(number, version), rules: rules)
+    }
+
+    /// 64 lowercase hex digits, distinct for each (number, version).
+    static func fakeSHA256(_ number: Int, _ version: Int) -> String {
+        let hex = String(format: "%016llx%016llx", UInt64(number), UInt64(version))
+        return String(repeating: hex, count: 2)
+    }
+}
+
+/// A whole-second time, so values survive GRDB's millisecond date storage unchanged.
+func testDate(_ offset: TimeInterval = 0) -> Date {
+    Date(timeIntervalSince1970: 1_750_000_000 + offset)
+}
+
+/// The permission bits of `path`, or `nil` if it does not exist.
+func permissions(of path: String) -> mode_t? {
+    var info = stat()
+    guard stat(path, &info) == 0 else { return nil }
+    return info.st_mode & 0o777
+}
