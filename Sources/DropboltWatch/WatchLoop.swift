@@ -1,0 +1,442 @@
+import CInotifyTools
+import DropboltCore
+import Glibc
+import Logging
+import Synchronization
+
+extension String {
+    fileprivate var trimmingWhitespace: String {
+        String(self.drop { $0.isWhitespace }.reversed().drop { $0.isWhitespace }.reversed())
+    }
+}
+
+/// The watcher's state, owned by its one thread: every libinotifytools call happens here.
+final class WatchLoop {
+    private struct WatchedFolder {
+        var path: String
+        var root: Int
+        var isControl: Bool
+    }
+
+    /// A file seen changing, waiting for its quiet period to pass.
+    private struct Pending {
+        var status: FileStatus
+        var lastChange: ContinuousClock.Instant
+        var cause: FileReady.Cause
+    }
+
+    private let configuration: WatcherConfiguration
+    private let shared: WatcherShared
+    private let logger: Logger
+    private let clock = ContinuousClock()
+
+    private var roots: [WatchFolder] = []
+    private var resolvedRootPaths: [String] = []
+    private var inotifyDescriptor: Int32?
+    private var watched: [Int32: WatchedFolder] = [:]
+    private var pollRoots: Set<Int> = []
+    private var missingRoots: Set<Int> = []
+    private var pending: [String: Pending] = [:]
+    private var outgoing: [FileReady] = []
+    private var overflowed = false
+    private var nextSweep: ContinuousClock.Instant?
+    private var nextPoll: ContinuousClock.Instant?
+    private var nextRescan: ContinuousClock.Instant?
+    private var nextMissingRootCheck: ContinuousClock.Instant?
+    private var controlSignature: [String: Int64] = [:]
+    private var nextControlPoll: ContinuousClock.Instant?
+    private var warnedWatchLimit = false
+
+    init(configuration: WatcherConfiguration, shared: WatcherShared, logger: Logger) {
+        self.configuration = configuration
+        self.shared = shared
+        self.logger = logger
+        self.roots = Self.normalize(configuration.roots)
+    }
+
+    /// Runs until ``WatcherShared/stop()``; holds the library for the whole time.
+    func run() {
+        InotifyLibrary.ownership.withLock { _ in
+            rebuild(reason: .startup)
+            while !shared.isStopped {
+                if let newRoots = shared.takeNewRoots() {
+                    roots = Self.normalize(newRoots)
+                    rebuild(reason: .reload)
+                }
+                if shared.takeRescanRequest() { rescan(reason: .requested) }
+                drainEvents()
+                if overflowed {
+                    shared.countOverflow()
+                    logger.warning("inotify queue overflowed; rebuilding watches and rescanning")
+                    rebuild(reason: .overflow)
+                }
+                maintain()
+                flush()
+                if configuration.oneShot && pending.isEmpty { break }
+                waitForWork()
+            }
+            if inotifyDescriptor != nil { InotifyLibrary.cleanup() }
+            inotifyDescriptor = nil
+        }
+        shared.finish()
+    }
+
+    // MARK: Roots, watches and scans
+
+    /// Drops duplicate roots and roots inside a recursive root (one watch per folder is enough).
+    static func normalize(_ roots: [WatchFolder]) -> [WatchFolder] {
+        var merged: [String: Bool] = [:]
+        for root in roots { merged[root.path, default: false] = merged[root.path, default: false] || root.recursive }
+        let recursive = merged.filter(\.value).map(\.key)
+        return merged.filter { path, _ in
+            !recursive.contains { other in other != path && path.hasPrefix(other == "/" ? "/" : other + "/") }
+        }
+        .map { WatchFolder(path: $0.key, recursive: $0.value) }
+        .sorted { $0.path < $1.path }
+    }
+
+    /// Starts inotify afresh, watches every root and the control folders, and reconciles everything.
+    private func rebuild(reason: ScanSummary.Reason) {
+        if inotifyDescriptor != nil { InotifyLibrary.cleanup() }
+        inotifyDescriptor = nil
+        watched.removeAll()
+        overflowed = false
+        pollRoots = []
+        missingRoots = []
+        resolvedRootPaths = roots.map { Self.resolve($0.path) ?? $0.path }
+        if configuration.useInotify {
+            inotifyDescriptor = InotifyLibrary.initialize()
+            if inotifyDescriptor == nil {
+                logger.error(
+                    "inotify could not be started; polling every root",
+                    metadata: ["error": "\(Errno(rawValue: InotifyLibrary.lastError))"])
+            }
+        }
+        if inotifyDescriptor == nil { pollRoots = Set(roots.indices) }
+        for folder in configuration.controlFolders { watchControlFolder(folder) }
+        controlSignature = Self.signature(of: configuration.controlFolders)
+        let now = clock.now
+        nextPoll = pollInterval.map { now + $0 }
+        nextRescan = configuration.rescanInterval.map { now + $0 }
+        reconcile(reason: reason, watch: true)
+    }
+
+    /// Walks every root (adding missing watches when `watch` is true) and reports a summary.
+    private func rescan(reason: ScanSummary.Reason) {
+        reconcile(reason: reason, watch: true)
+    }
+
+    private func reconcile(reason: ScanSummary.Reason, watch: Bool) {
+        var summary = ScanSummary(reason: reason, folders: 0, files: 0, watches: 0)
+        for index in roots.indices {
+            guard Self.isFolder(roots[index].path) else {
+                if !missingRoots.contains(index) {
+                    logger.warning("watched folder is missing; waiting for it", metadata: ["file.path": "\(roots[index].path)"])
+                }
+                missingRoots.insert(index)
+                continue
+            }
+            missingRoots.remove(index)
+            walk(root: index, from: roots[index].path, cause: .scan, addWatches: watch, summary: &summary)
+        }
+        summary.watches = watched.count
+        flush()
+        shared.yield(.reconciled(summary))
+        shared.countReconcile()
+        logger.debug(
+            "reconcile scan finished",
+            metadata: [
+                "scan.reason": "\(reason.rawValue)", "scan.folders": "\(summary.folders)",
+                "scan.files": "\(summary.files)", "scan.watches": "\(summary.watches)",
+            ])
+    }
+
+    /// Watches (when asked) then lists each folder below `start`: a watch first, so nothing written after the
+    /// listing is missed; files seen by both are merged by the pending map and the intake.
+    private func walk(
+        root: Int, from start: String, cause: FileReady.Cause, addWatches: Bool, summary: inout ScanSummary
+    ) {
+        var stack = [start]
+        while let folder = stack.popLast() {
+            if addWatches && !pollRoots.contains(root) { addWatch(folder, root: root) }
+            let listing = DirectoryScanner.list(folder, accepts: configuration.accepts)
+            summary.folders += 1
+            summary.files += listing.files.count
+            for entry in listing.files { consider(entry.path, entry.status, root: root, cause: cause) }
+            if roots[root].recursive { stack.append(contentsOf: listing.folders) }
+            if outgoing.count >= configuration.scanBatchSize { flush() }
+        }
+    }
+
+    private func addWatch(_ folder: String, root: Int) {
+        guard let descriptor = inotifyDescriptor else { return }
+        if let limit = configuration.watchLimit, watched.count >= limit, !watched.values.contains(where: { $0.path == folder }) {
+            fallBackToPolling(root: root)
+            return
+        }
+        switch InotifyLibrary.watch(folder: folder, inotifyDescriptor: descriptor) {
+        case .success(let watch):
+            watched[watch] = WatchedFolder(path: folder, root: root, isControl: false)
+        case .failure(let error) where error.rawValue == ENOSPC:
+            fallBackToPolling(root: root)
+        case .failure(let error) where [ENOENT, EACCES, ENOTDIR].contains(error.rawValue):
+            logger.debug("folder not watched", metadata: ["file.path": "\(folder)", "error": "\(error)"])
+        case .failure(let error):
+            logger.warning("folder not watched", metadata: ["file.path": "\(folder)", "error": "\(error)"])
+        }
+    }
+
+    /// The kernel's per-user watch limit is reached: this root is polled from now on, never dropped.
+    private func fallBackToPolling(root: Int) {
+        guard !pollRoots.contains(root) else { return }
+        pollRoots.insert(root)
+        removeWatches(under: roots[root].path)
+        let limit = Self.readNumber("/proc/sys/fs/inotify/max_user_watches").map(String.init) ?? "unknown"
+        let interval = pollInterval ?? configuration.fallbackPollInterval
+        logger.error(
+            "inotify watch limit reached; polling this folder instead. Raise the limit with: sysctl -w fs.inotify.max_user_watches=<higher> (and persist it in /etc/sysctl.d/)",
+            metadata: [
+                "file.path": "\(roots[root].path)", "fs.inotify.max_user_watches": "\(limit)",
+                "poll.seconds": "\(interval.components.seconds)",
+            ])
+        if nextPoll == nil { nextPoll = clock.now + interval }
+    }
+
+    private func watchControlFolder(_ folder: String) {
+        guard let descriptor = inotifyDescriptor else { return }
+        if case .success(let watch) = InotifyLibrary.watch(folder: folder, inotifyDescriptor: descriptor) {
+            watched[watch] = WatchedFolder(path: folder, root: -1, isControl: true)
+        }
+    }
+
+    private func removeWatches(under path: String) {
+        let prefix = path + "/"
+        for (watch, folder) in watched where !folder.isControl && (folder.path == path || folder.path.hasPrefix(prefix)) {
+            InotifyLibrary.removeWatch(watch)
+            watched.removeValue(forKey: watch)
+        }
+        for key in pending.keys where key.hasPrefix(prefix) { pending.removeValue(forKey: key) }
+    }
+
+    private var pollInterval: Duration? {
+        if let interval = configuration.pollInterval { return interval }
+        return pollRoots.isEmpty ? nil : configuration.fallbackPollInterval
+    }
+
+    // MARK: Events
+
+    private func drainEvents() {
+        guard inotifyDescriptor != nil, !shared.isReadingPaused else { return }
+        while !overflowed, let event = InotifyLibrary.nextEventNow() {
+            handle(event.pointee, name: String(cString: dropbolt_inotify_event_name(event)))
+        }
+    }
+
+    private func handle(_ event: inotify_event, name: String) {
+        let mask = event.mask
+        if mask & UInt32(IN_Q_OVERFLOW) != 0 {
+            overflowed = true
+            return
+        }
+        if mask & UInt32(IN_IGNORED) != 0 {
+            watched.removeValue(forKey: event.wd)
+            return
+        }
+        guard let folder = watched[event.wd] else { return }
+        if folder.isControl {
+            flush()
+            shared.yield(.controlChanged(path: name.isEmpty ? folder.path : folder.path + "/" + name))
+            return
+        }
+        if mask & (UInt32(IN_DELETE_SELF) | UInt32(IN_MOVE_SELF)) != 0 {
+            if folder.path == roots[folder.root].path {
+                logger.warning("watched folder was removed or moved; waiting for it", metadata: ["file.path": "\(folder.path)"])
+                removeWatches(under: folder.path)
+                missingRoots.insert(folder.root)
+            }
+            return
+        }
+        guard !name.isEmpty else { return }
+        let path = folder.path + "/" + name
+        if mask & UInt32(IN_ISDIR) != 0 {
+            if mask & UInt32(IN_MOVED_FROM) != 0 {
+                removeWatches(under: path)
+            } else if mask & (UInt32(IN_CREATE) | UInt32(IN_MOVED_TO)) != 0, roots[folder.root].recursive,
+                !IgnoreList.isIgnoredFolderName(name)
+            {
+                // A new folder: watch it, then scan it, since files may already be inside (mkdir -p a/b && write).
+                var summary = ScanSummary(reason: .requested, folders: 0, files: 0, watches: 0)
+                walk(root: folder.root, from: path, cause: .scan, addWatches: true, summary: &summary)
+            }
+            return
+        }
+        if mask & (UInt32(IN_DELETE) | UInt32(IN_MOVED_FROM)) != 0 {
+            pending.removeValue(forKey: path)
+            return
+        }
+        guard !IgnoreList.isIgnoredFileName(name), configuration.accepts(path),
+            let status = FileStatus.of(path)
+        else { return }
+        if mask & UInt32(IN_CREATE) != 0 {
+            // Links never get CLOSE_WRITE; ordinary new files wait for it.
+            guard status.kind == .symbolicLink || (status.kind == .regular && status.linkCount > 1) else { return }
+        }
+        consider(path, status, root: folder.root, cause: .event)
+    }
+
+    // MARK: Settling
+
+    /// Starts or restarts the quiet period of a file, or reports it at once when no quiet period is needed.
+    private func consider(_ path: String, _ found: FileStatus, root: Int, cause: FileReady.Cause) {
+        var status = found
+        if status.kind == .symbolicLink {
+            // A link is followed only when its target stays inside the root it was found in.
+            guard let target = Self.resolve(path), Self.isInside(target, resolvedRootPaths[root]),
+                let targetStatus = FileStatus.of(path, followLinks: true), targetStatus.kind == .regular
+            else { return }
+            status = targetStatus
+        }
+        guard status.kind == .regular else { return }
+        let now = clock.now
+        if cause != .event, let existing = pending[path], existing.status.sameContentStamp(as: status) {
+            // Seen again by a scan or poll while settling, unchanged: keep its quiet period running.
+            return
+        }
+        if configuration.settle == .zero {
+            pending.removeValue(forKey: path)
+            outgoing.append(status.ready(path: path, cause: cause))
+            return
+        }
+        if cause != .event, pending[path] == nil, Self.isQuietSince(status, for: configuration.settle) {
+            // Found by a scan and untouched for longer than the quiet period: already complete.
+            outgoing.append(status.ready(path: path, cause: cause))
+            return
+        }
+        pending[path] = Pending(status: status, lastChange: now, cause: cause)
+        let due = now + configuration.settle
+        if nextSweep.map({ due < $0 }) ?? true { nextSweep = due }
+    }
+
+    /// Reports files whose quiet period passed with size, mtime and inode unchanged; restarts the others.
+    private func sweep(now: ContinuousClock.Instant) {
+        var earliest: ContinuousClock.Instant?
+        for (path, entry) in pending {
+            let due = entry.lastChange + configuration.settle
+            guard due <= now else {
+                earliest = min(earliest ?? due, due)
+                continue
+            }
+            guard let current = FileStatus.of(path, followLinks: true), current.kind == .regular else {
+                pending.removeValue(forKey: path)
+                continue
+            }
+            if current.sameContentStamp(as: entry.status) {
+                pending.removeValue(forKey: path)
+                outgoing.append(current.ready(path: path, cause: entry.cause))
+            } else {
+                pending[path] = Pending(status: current, lastChange: now, cause: entry.cause)
+                let next = now + configuration.settle
+                earliest = min(earliest ?? next, next)
+            }
+        }
+        nextSweep = earliest
+    }
+
+    // MARK: Timers
+
+    private func maintain() {
+        let now = clock.now
+        if let due = nextSweep, due <= now { sweep(now: now) }
+        if let due = nextPoll, due <= now, let interval = pollInterval {
+            let polled = configuration.pollInterval != nil ? Set(roots.indices) : pollRoots
+            var summary = ScanSummary(reason: .requested, folders: 0, files: 0, watches: 0)
+            for index in polled.sorted() where !missingRoots.contains(index) && Self.isFolder(roots[index].path) {
+                walk(root: index, from: roots[index].path, cause: .poll, addWatches: false, summary: &summary)
+            }
+            nextPoll = clock.now + interval
+        }
+        if let due = nextRescan, due <= now, let interval = configuration.rescanInterval {
+            rescan(reason: .periodic)
+            nextRescan = clock.now + interval
+        }
+        if !missingRoots.isEmpty, nextMissingRootCheck.map({ $0 <= now }) ?? true {
+            nextMissingRootCheck = now + .seconds(2)
+            for index in missingRoots.sorted() where Self.isFolder(roots[index].path) {
+                missingRoots.remove(index)
+                logger.info("watched folder is back", metadata: ["file.path": "\(roots[index].path)"])
+                var summary = ScanSummary(reason: .requested, folders: 0, files: 0, watches: 0)
+                walk(root: index, from: roots[index].path, cause: .scan, addWatches: true, summary: &summary)
+            }
+        }
+        if inotifyDescriptor == nil, !configuration.controlFolders.isEmpty, nextControlPoll.map({ $0 <= now }) ?? true {
+            nextControlPoll = now + .seconds(1)
+            let signature = Self.signature(of: configuration.controlFolders)
+            if signature != controlSignature {
+                controlSignature = signature
+                shared.yield(.controlChanged(path: configuration.controlFolders[0]))
+            }
+        }
+    }
+
+    private func flush() {
+        guard !outgoing.isEmpty else { return }
+        shared.yield(.ready(outgoing))
+        outgoing.removeAll(keepingCapacity: true)
+    }
+
+    /// Sleeps in `poll(2)` until an event, a wake-up from ``Watcher`` or the next deadline.
+    private func waitForWork() {
+        let now = clock.now
+        var deadline = now + .seconds(1)
+        for candidate in [nextSweep, nextPoll, nextRescan] {
+            if let candidate, candidate < deadline { deadline = candidate }
+        }
+        if !missingRoots.isEmpty { deadline = min(deadline, now + .milliseconds(500)) }
+        let milliseconds = max(0, Int32((deadline - now) / .milliseconds(1)) + 1)
+        shared.wait(inotifyDescriptor: inotifyDescriptor, milliseconds: milliseconds)
+    }
+
+    // MARK: Helpers
+
+    private static func isQuietSince(_ status: FileStatus, for settle: Duration) -> Bool {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        let nowNanoseconds = Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec)
+        let settleNanoseconds = settle.components.seconds * 1_000_000_000 + settle.components.attoseconds / 1_000_000_000
+        return max(status.mtimeNanoseconds, status.ctimeNanoseconds) + settleNanoseconds <= nowNanoseconds
+    }
+
+    private static func resolve(_ path: String) -> String? {
+        guard let resolved = realpath(path, nil) else { return nil }
+        defer { free(resolved) }
+        return String(cString: resolved)
+    }
+
+    private static func isInside(_ path: String, _ root: String) -> Bool {
+        path == root || path.hasPrefix(root == "/" ? "/" : root + "/")
+    }
+
+    private static func isFolder(_ path: String) -> Bool {
+        FileStatus.of(path, followLinks: true)?.kind == .directory
+    }
+
+    private static func readNumber(_ path: String) -> Int? {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        var buffer = [UInt8](repeating: 0, count: 32)
+        let count = read(descriptor, &buffer, buffer.count)
+        guard count > 0 else { return nil }
+        return Int(String(decoding: buffer[0..<count], as: UTF8.self).trimmingWhitespace)
+    }
+
+    /// Names and mtimes of the files in the control folders, to notice changes without inotify.
+    private static func signature(of folders: [String]) -> [String: Int64] {
+        var result: [String: Int64] = [:]
+        for folder in folders {
+            let listing = DirectoryScanner.list(folder) { _ in true }
+            for entry in listing.files { result[entry.path] = entry.status.mtimeNanoseconds ^ entry.status.size }
+        }
+        return result
+    }
+}

@@ -1,0 +1,119 @@
+import DropboltCore
+import DropboltTesting
+import DropboltWatch
+import Foundation
+import Logging
+import Synchronization
+import Testing
+
+/// Collects what a watcher reports, on a task of its own.
+final class WatchRecorder: Sendable {
+    private final class ReadyList: Sendable {
+        let files = Mutex<[FileReady]>([])
+    }
+
+    let watcher: Watcher
+    private let ready = ReadyList()
+    private let consumer: Task<Void, Never>
+
+    init(_ configuration: WatcherConfiguration, logger: Logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
+        async throws
+    {
+        let watcher = Watcher(configuration: configuration, logger: logger)
+        self.watcher = watcher
+        let ready = self.ready
+        consumer = Task {
+            for await event in watcher.events {
+                if case .ready(let files) = event { ready.files.withLock { $0.append(contentsOf: files) } }
+            }
+        }
+        watcher.start()
+        try await waitUntil(timeout: .seconds(20), what: "start-up reconcile") { watcher.completedReconciles >= 1 }
+    }
+
+    var paths: [String] { ready.files.withLock { $0.map(\.path) } }
+
+    func stop() async {
+        watcher.stop()
+        await consumer.value
+    }
+}
+
+@Suite(.serialized)
+struct WatcherTests {
+    @Test func symbolicLinksLeavingTheRootAreNotFollowed() async throws {
+        let directory = try TemporaryDirectory(prefix: "watch")
+        defer { directory.remove() }
+        let root = try directory.makeFolder("root")
+        let outsideFile = try directory.write("outside/secret.jpg", bytes: 100)
+        try directory.makeFolder("outside/folder")
+        try directory.write("outside/folder/deep.jpg", bytes: 100)
+        let insideFile = try directory.write("root/real.jpg", bytes: 100)
+        let recorder = try await WatchRecorder(
+            WatcherConfiguration(roots: [WatchFolder(path: root, recursive: true)], settle: .zero))
+        try FileManager.default.createSymbolicLink(atPath: root + "/escape.jpg", withDestinationPath: outsideFile)
+        try FileManager.default.createSymbolicLink(atPath: root + "/linked-folder", withDestinationPath: directory.url("outside/folder"))
+        try FileManager.default.createSymbolicLink(atPath: root + "/alias.jpg", withDestinationPath: insideFile)
+        try await waitUntil(timeout: .seconds(10), what: "the inside link") { recorder.paths.contains(root + "/alias.jpg") }
+        await recorder.stop()
+        #expect(!recorder.paths.contains(root + "/escape.jpg"))
+        #expect(!recorder.paths.contains { $0.contains("linked-folder") })
+        #expect(recorder.paths.contains(root + "/real.jpg"))
+    }
+
+    @Test func watchLimitFallsBackToPollingWithAClearLog() async throws {
+        let directory = try TemporaryDirectory(prefix: "watch")
+        defer { directory.remove() }
+        let root = try directory.makeFolder("root")
+        for name in ["a", "b", "c", "d"] { try directory.makeFolder("root/\(name)") }
+        let records = LogRecords()
+        var configuration = WatcherConfiguration(
+            roots: [WatchFolder(path: root, recursive: true)], settle: .zero, fallbackPollInterval: .milliseconds(200))
+        configuration.watchLimit = 2
+        let recorder = try await WatchRecorder(configuration, logger: Logger(label: "test") { _ in InMemoryLogHandler(records: records) })
+        try directory.write("root/d/late.jpg", bytes: 100)
+        try await waitUntil(timeout: .seconds(10), what: "the polled file") { recorder.paths.contains(root + "/d/late.jpg") }
+        await recorder.stop()
+        let warning = try #require(records.all.first { $0.message.contains("watch limit") })
+        #expect(warning.level == .error)
+        #expect(warning.message.contains("fs.inotify.max_user_watches"))
+        #expect(warning.metadata["file.path"] == root)
+    }
+
+    @Test func deletedAndRecreatedFolderIsWatchedAgain() async throws {
+        let directory = try TemporaryDirectory(prefix: "watch")
+        defer { directory.remove() }
+        let root = try directory.makeFolder("root")
+        try directory.makeFolder("root/sub")
+        let recorder = try await WatchRecorder(
+            WatcherConfiguration(roots: [WatchFolder(path: root, recursive: true)], settle: .zero))
+        try directory.write("root/sub/one.jpg", bytes: 10)
+        try await waitUntil(timeout: .seconds(10), what: "one.jpg") { recorder.paths.contains(root + "/sub/one.jpg") }
+        try FileManager.default.removeItem(atPath: root + "/sub")
+        try directory.makeFolder("root/sub")
+        try directory.write("root/sub/two.jpg", bytes: 20)
+        try await waitUntil(timeout: .seconds(10), what: "two.jpg") { recorder.paths.contains(root + "/sub/two.jpg") }
+        // And a file written later, by event, into the recreated folder.
+        try directory.write("root/sub/three.jpg", bytes: 30)
+        try await waitUntil(timeout: .seconds(10), what: "three.jpg") { recorder.paths.contains(root + "/sub/three.jpg") }
+        await recorder.stop()
+    }
+
+    @Test func folderRenamedInsideTheRootKeepsReportingUnderItsNewName() async throws {
+        let directory = try TemporaryDirectory(prefix: "watch")
+        defer { directory.remove() }
+        let root = try directory.makeFolder("root")
+        try directory.makeFolder("root/old/inner")
+        let recorder = try await WatchRecorder(
+            WatcherConfiguration(roots: [WatchFolder(path: root, recursive: true)], settle: .zero))
+        #expect(rename(root + "/old", root + "/new") == 0)
+        try await waitUntil(timeout: .seconds(10), what: "rename handled") { recorder.watcher.completedReconciles >= 1 }
+        // Wait for the new name to be watched by writing until a report arrives under it.
+        try await waitUntil(timeout: .seconds(10), what: "file under the new name") {
+            try directory.write("root/new/inner/x.jpg", bytes: 10)
+            return recorder.paths.contains(root + "/new/inner/x.jpg")
+        }
+        await recorder.stop()
+        #expect(!recorder.paths.contains { $0.hasPrefix(root + "/old/") })
+    }
+}
