@@ -1,0 +1,92 @@
+import DropboltCore
+import DropboltStore
+import DropboltWatch
+import Logging
+import ServiceLifecycle
+import UnixSignals
+
+/// The `dropbolt run` process: watcher and intake in one `ServiceGroup`.
+///
+/// ```swift
+/// let configuration = try DropboltConfiguration.load(path: "dropbolt.yaml")
+/// try await Daemon(configuration: configuration, logger: logger).run()
+/// ```
+public struct Daemon: Sendable {
+    /// How the daemon runs.
+    public struct Options: Sendable {
+        /// Reconcile every root once, queue what is new, and exit (no inotify, no waiting for new files).
+        public var once: Bool
+        /// Trap SIGTERM/SIGINT (graceful shutdown) and SIGHUP (reload). Tests run without.
+        public var handleSignals: Bool
+
+        /// Creates options; the defaults are those of `dropbolt run`.
+        public init(once: Bool = false, handleSignals: Bool = true) {
+            self.once = once
+            self.handleSignals = handleSignals
+        }
+    }
+
+    /// The loaded configuration.
+    public let configuration: DropboltConfiguration
+    /// How to run.
+    public let options: Options
+    /// Where everything logs.
+    public let logger: Logger
+
+    /// Creates a daemon; nothing runs until ``run()``.
+    public init(configuration: DropboltConfiguration, options: Options = .init(), logger: Logger) {
+        self.configuration = configuration
+        self.options = options
+        self.logger = logger
+    }
+
+    /// Opens the store, loads the rules, and runs until shutdown (or, with ``Options/once``, until every root was
+    /// reconciled once).
+    ///
+    /// - Throws: ``StoreError`` when the state folder or database cannot be opened; a service's error.
+    public func run() async throws {
+        try await makeServiceGroup().group.run()
+    }
+
+    /// Builds everything `run` runs; tests keep the watcher to observe it.
+    func makeServiceGroup() throws -> (group: ServiceGroup, watcher: Watcher, store: Store) {
+        let store = try Store.open(stateFolder: configuration.stateFolder)
+        let ruleBook = RuleBook(configuration: configuration)
+        logRules(ruleBook.ruleSet, logger: logger)
+        if configuration.wallet == nil {
+            logger.notice("no wallet configured: quote-only mode, nothing will ever be paid")
+        }
+        let watcher = Watcher(configuration: watcherConfiguration(ruleBook: ruleBook), logger: logger)
+        let intake = IntakeService(watcher: watcher, store: store, ruleBook: ruleBook, logger: logger)
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: WatchService(watcher: watcher), serviceName: "watch"),
+            .init(
+                service: intake,
+                successTerminationBehavior: options.once ? .gracefullyShutdownGroup : .cancelGroup,
+                serviceName: "intake"),
+        ]
+        if options.handleSignals && !options.once {
+            services.append(.init(service: ReloadSignalService(watcher: watcher), serviceName: "reload"))
+        }
+        var groupConfiguration = ServiceGroupConfiguration(
+            services: services,
+            gracefulShutdownSignals: options.handleSignals ? [.sigterm, .sigint] : [],
+            logger: logger)
+        groupConfiguration.maximumGracefulShutdownDuration = .seconds(30)
+        return (ServiceGroup(configuration: groupConfiguration), watcher, store)
+    }
+
+    func watcherConfiguration(ruleBook: RuleBook) -> WatcherConfiguration {
+        let settings = configuration
+        return WatcherConfiguration(
+            roots: ruleBook.ruleSet.watchFolders,
+            controlFolders: options.once ? [] : [settings.rulesFolder],
+            settle: .milliseconds(Int64((settings.settleSeconds * 1000).rounded())),
+            pollInterval: settings.pollSeconds > 0 ? .milliseconds(Int64((settings.pollSeconds * 1000).rounded())) : nil,
+            rescanInterval: settings.rescanMinutes > 0
+                ? .milliseconds(Int64((settings.rescanMinutes * 60_000).rounded())) : nil,
+            useInotify: settings.inotify && !options.once,
+            accepts: { ruleBook.accepts($0) },
+            oneShot: options.once)
+    }
+}

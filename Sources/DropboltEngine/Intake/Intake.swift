@@ -1,0 +1,89 @@
+import DropboltCore
+import DropboltStore
+import DropboltWatch
+import Foundation
+import Glibc
+import Logging
+
+/// Turns settled files into `queued` jobs, exactly once per (rule, path, content).
+///
+/// It keeps the files table's stat in memory, so a reconcile of an unchanged tree costs one dictionary lookup per
+/// file and never re-hashes. A file whose size, mtime or inode changed is hashed; equal content only refreshes the
+/// stat. New content becomes one job per matching rule, in the same transaction as the file row.
+///
+/// A rule applies to files that arrived after it existed: files whose ctime is older than the rule's baseline
+/// (the rule file's mtime when first seen) are recorded as known but not queued, so adding a rule to an old
+/// archive never starts spending on its own.
+final class Intake {
+    private let store: Store
+    private let ruleBook: RuleBook
+    private let logger: Logger
+    private var index: [String: KnownFile]
+    private var baselines: [String: Int64] = [:]
+
+    init(store: Store, ruleBook: RuleBook, logger: Logger) async throws {
+        self.store = store
+        self.ruleBook = ruleBook
+        self.logger = logger
+        self.index = try await store.loadFileIndex()
+        try await adoptBaselines(for: ruleBook.ruleSet)
+    }
+
+    /// Records a baseline for rules seen for the first time and loads the stored ones.
+    func adoptBaselines(for rules: RuleSet) async throws {
+        for rule in rules.rules where baselines[rule.name] == nil {
+            let since = Self.modificationDate(of: rule.sourceFile) ?? Date()
+            let stored = try await store.setRuleBaselineIfAbsent(rule: rule.name, since: since)
+            baselines[rule.name] = Int64((stored.timeIntervalSince1970 * 1_000_000_000).rounded(.down))
+        }
+    }
+
+    /// Hashes what changed and commits the batch; returns the jobs it created.
+    func process(_ files: [FileReady]) async throws -> [JobRecord] {
+        let rules = ruleBook.ruleSet
+        var intake: [IntakeFile] = []
+        var previous: [String: KnownFile?] = [:]
+        for file in files {
+            let known = index[file.path]
+            if let known, known.size == file.size, known.mtimeNanoseconds == file.mtimeNanoseconds,
+                known.inode == file.inode
+            {
+                continue
+            }
+            let matching = rules.rules(matching: file.path)
+            guard !matching.isEmpty else { continue }
+            guard let sha256 = FileHasher.sha256(ofFileAt: file.path) else { continue }
+            let stamp = KnownFile(
+                size: file.size, mtimeNanoseconds: file.mtimeNanoseconds, inode: file.inode, sha256: sha256)
+            if let known, known.sha256 == sha256 {
+                try await store.updateFileStat(
+                    path: file.path, size: file.size, mtimeNanoseconds: file.mtimeNanoseconds, inode: file.inode,
+                    at: Date())
+                index[file.path] = stamp
+                continue
+            }
+            let applicable = matching.filter { file.ctimeNanoseconds >= (baselines[$0.name] ?? 0) }
+            if previous[file.path] == nil { previous[file.path] = .some(known) }
+            index[file.path] = stamp
+            intake.append(
+                IntakeFile(
+                    path: file.path, size: file.size, mtimeNanoseconds: file.mtimeNanoseconds, inode: file.inode,
+                    sha256: sha256, predatesRules: applicable.isEmpty, rules: applicable.map(\.name)))
+        }
+        guard !intake.isEmpty else { return [] }
+        do {
+            return try await store.recordIntake(intake, at: Date())
+        } catch {
+            // Not recorded: forget the stamps so the next scan offers these files again.
+            for (path, known) in previous { index[path] = known }
+            throw error
+        }
+    }
+
+    private static func modificationDate(of path: String) -> Date? {
+        var raw = stat()
+        guard stat(path, &raw) == 0 else { return nil }
+        return Date(
+            timeIntervalSince1970: TimeInterval(raw.st_mtim.tv_sec) + TimeInterval(raw.st_mtim.tv_nsec) / 1e9)
+    }
+}

@@ -1,0 +1,63 @@
+import DropboltCore
+import Logging
+import Synchronization
+
+/// The current rule set, shared by the watcher thread (its file filter) and the intake; replaced on reload.
+public final class RuleBook: Sendable {
+    private let current: Mutex<RuleSet>
+    private let folder: String
+    private let baseFolder: String
+
+    /// Loads the rules of `configuration` now; broken files are reported by ``problems`` and disable only
+    /// their own rule.
+    public init(configuration: DropboltConfiguration) {
+        folder = configuration.rulesFolder
+        baseFolder = configuration.configFile.parentFolder
+        current = Mutex(RuleSet.load(folder: folder, baseFolder: baseFolder))
+    }
+
+    /// Loads the rules folder named by `configuration` (what `rules check`, `rules explain` and `status` read).
+    public static func loadRules(configuration: DropboltConfiguration) -> RuleSet {
+        RuleSet.load(folder: configuration.rulesFolder, baseFolder: configuration.configFile.parentFolder)
+    }
+
+    /// The rules in force.
+    public var ruleSet: RuleSet { current.withLock { $0 } }
+
+    /// True when at least one enabled rule wants this file (called for every file the watcher sees).
+    public func accepts(_ path: String) -> Bool {
+        current.withLock { !$0.rules(matching: path).isEmpty }
+    }
+
+    /// Reads the rules folder again and returns the new set.
+    @discardableResult
+    public func reload() -> RuleSet {
+        let loaded = RuleSet.load(folder: folder, baseFolder: baseFolder)
+        current.withLock { $0 = loaded }
+        return loaded
+    }
+}
+
+/// Logs each broken rule file (its rule is disabled) and a summary of the rules in force.
+func logRules(_ rules: RuleSet, logger: Logger) {
+    for problem in rules.problems {
+        logger.error(
+            "rule file has an error; that rule is disabled",
+            metadata: ["rule.file": "\(problem.file)", "error": "\(problem.error)"])
+    }
+    let enabled = rules.rules.filter(\.enabled).map(\.name)
+    logger.info(
+        "rules loaded",
+        metadata: [
+            "rules.enabled": "\(enabled.joined(separator: ","))", "rules.broken": "\(rules.problems.count)",
+            "watch.folders": "\(rules.watchFolders.map(\.path).joined(separator: ","))",
+        ])
+}
+
+extension String {
+    /// The folder part of a path ("/a/b/c.yaml" → "/a/b"; "c.yaml" → ".").
+    var parentFolder: String {
+        guard let slash = lastIndex(of: "/") else { return "." }
+        return slash == startIndex ? "/" : String(self[..<slash])
+    }
+}

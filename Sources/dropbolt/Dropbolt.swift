@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// The `dropbolt` command: a daemon that pays per image for AI edits and captions, and the tools around it.
+@main
+struct Dropbolt: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dropbolt",
+        abstract: "Watch folders, send new images to a pay-per-call AI API over Lightning, write the results beside them.",
+        subcommands: [Run.self, Status.self, Rules.self]
+    )
+}

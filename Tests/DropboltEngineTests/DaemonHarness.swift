@@ -1,0 +1,121 @@
+import DropboltCore
+import DropboltStore
+import DropboltTesting
+import DropboltWatch
+import Foundation
+import Logging
+import ServiceLifecycle
+import Testing
+
+@testable import DropboltEngine
+
+/// A temp folder with a config, rule files and inboxes, and a real daemon (real inotify, real SQLite) on it.
+struct DaemonHarness {
+    let directory: TemporaryDirectory
+    let configPath: String
+
+    static let productsRule = """
+        watch: inbox/products
+        action: edit
+        prompt: Remove the background
+        format: png
+        output: "{stem}.nobg.{format}"
+        """
+
+    static let captionsRule = """
+        watch: inbox/captions
+        action: analyze
+        output: "{stem}.txt"
+        """
+
+    /// Writes `dropbolt.yaml` (with `extraConfig` appended) and the rule files, and makes the inboxes.
+    init(
+        settleSeconds: Double = 0.3, extraConfig: String = "",
+        rules: [String: String] = ["products": productsRule, "captions": captionsRule]
+    ) throws {
+        directory = try TemporaryDirectory(prefix: "daemon")
+        try directory.makeFolder("inbox/products")
+        try directory.makeFolder("inbox/captions")
+        try directory.makeFolder("rules")
+        for (name, text) in rules { try directory.write("rules/\(name).yaml", contents: text) }
+        configPath = try directory.write(
+            "dropbolt.yaml",
+            contents: """
+                rules: rules
+                state: state
+                settle_seconds: \(settleSeconds)
+                rescan_minutes: 0
+                \(extraConfig)
+                """)
+    }
+
+    var inbox: String { directory.url("inbox/products") }
+
+    func configuration() throws -> DropboltConfiguration {
+        try DropboltConfiguration.load(path: configPath, environment: [:])
+    }
+
+    /// Starts the daemon and waits until its start-up reconcile finished (every folder watched).
+    func start(once: Bool = false) async throws -> RunningDaemon {
+        let daemon = Daemon(
+            configuration: try configuration(), options: .init(once: once, handleSignals: false),
+            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        let parts = try daemon.makeServiceGroup()
+        let group = parts.group
+        let task = Task { try await group.run() }
+        let running = RunningDaemon(task: task, group: group, watcher: parts.watcher)
+        if !once {
+            try await waitUntil(timeout: .seconds(30), what: "start-up reconcile") {
+                parts.watcher.completedReconciles >= 1
+            }
+        }
+        return running
+    }
+
+    /// Runs `body` against a started daemon and always stops it, so a failing test never leaves a watcher
+    /// holding inotify for the tests after it.
+    func withDaemon(_ body: (RunningDaemon) async throws -> Void) async throws {
+        let daemon = try await start()
+        do {
+            try await body(daemon)
+        } catch {
+            try? await daemon.stop()
+            throw error
+        }
+        try await daemon.stop()
+    }
+
+    /// Every job in the store, oldest first (empty before the first daemon created the database).
+    func jobs() async throws -> [JobRecord] {
+        let configuration = try configuration()
+        guard FileManager.default.fileExists(atPath: configuration.stateFolder + "/" + Store.databaseFileName) else {
+            return []
+        }
+        let store = try Store.openReadOnly(stateFolder: configuration.stateFolder)
+        return try await store.jobs(in: nil, limit: 1_000_000).reversed()
+    }
+
+    /// Waits until exactly `count` jobs exist (fails at once if there are more).
+    @discardableResult
+    func waitForJobs(_ count: Int, timeout: Duration = .seconds(30)) async throws -> [JobRecord] {
+        var latest: [JobRecord] = []
+        try await waitUntil(timeout: timeout, pollEvery: .milliseconds(50), what: "\(count) jobs") {
+            latest = try await jobs()
+            #expect(latest.count <= count, "more jobs than expected: \(latest.map(\.path))")
+            return latest.count >= count
+        }
+        return latest
+    }
+}
+
+/// A daemon running in a task; `stop()` shuts it down gracefully and waits.
+struct RunningDaemon {
+    let task: Task<Void, any Error>
+    let group: ServiceGroup
+    let watcher: Watcher
+
+    func stop() async throws {
+        await group.triggerGracefulShutdown()
+        try await task.value
+    }
+}
