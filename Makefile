@@ -1,0 +1,44 @@
+# dropbolt front door. `make run` and `make test` work on a fresh Debian machine as root.
+SHELL := /bin/bash
+SWIFT ?= swift
+APT_PACKAGES := libinotifytools0-dev libsqlite3-dev inotify-tools
+BENCH_APT_PACKAGES := inotify-tools findutils
+CONFIG ?= dropbolt.yaml
+
+.PHONY: run test build release deps bench clean lint
+
+## deps: install the system packages the build and tests need (only what is missing).
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  if [ "$$(id -u)" -ne 0 ]; then SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
+	@command -v $(SWIFT) >/dev/null || { echo "swift is not on PATH (Swift 6.2 or newer is needed)"; exit 1; }
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release
+
+## run: build and run the daemon on the example config (quote-only: no wallet, nothing is paid).
+run: build
+	mkdir -p inbox/products inbox/captions
+	$(SWIFT) run dropbolt run --config $(CONFIG)
+
+## test: every test. --no-parallel: libinotifytools is process-global, one watcher at a time.
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build --no-parallel
+
+## bench: whole-process measurements with baselines from the same run (see bench/README.md).
+bench: deps release
+	bench/run.sh
+
+lint:
+	$(SWIFT) format lint --strict --recursive Sources Tests
+
+clean:
+	rm -rf .build
