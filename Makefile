@@ -2,10 +2,10 @@
 SHELL := /bin/bash
 SWIFT ?= swift
 APT_PACKAGES := libinotifytools0-dev libsqlite3-dev inotify-tools
-BENCH_APT_PACKAGES := inotify-tools findutils
+BENCH_APT_PACKAGES := inotify-tools findutils hyperfine coreutils python3
 CONFIG ?= dropbolt.yaml
 
-.PHONY: run test build release deps bench clean lint
+.PHONY: run test build release deps bench-deps bench clean lint
 
 ## deps: install the system packages the build and tests need (only what is missing).
 deps:
@@ -16,6 +16,15 @@ deps:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
 	fi
 	@command -v $(SWIFT) >/dev/null || { echo "swift is not on PATH (Swift 6.2 or newer is needed)"; exit 1; }
+
+## bench-deps: the tools the benchmarks use as baselines and drivers (only what is missing).
+bench-deps:
+	@missing=""; for p in $(BENCH_APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  if [ "$$(id -u)" -ne 0 ]; then SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
 
 build: deps
 	$(SWIFT) build
@@ -34,8 +43,8 @@ test: deps
 	$(SWIFT) test --skip-build --no-parallel
 
 ## bench: whole-process measurements with baselines from the same run (see bench/README.md).
-bench: deps release
-	bench/run.sh
+bench: deps bench-deps release
+	SWIFT=$(SWIFT) bench/run.sh
 
 lint:
 	$(SWIFT) format lint --strict --recursive Sources Tests

@@ -30,7 +30,7 @@ struct DaemonHarness {
 
     /// Writes `dropbolt.yaml` (with `extraConfig` appended) and the rule files, and makes the inboxes.
     init(
-        settleSeconds: Double = 0.3, extraConfig: String = "",
+        settleSeconds: Double = 0.3, rescanMinutes: Double = 0, extraConfig: String = "",
         rules: [String: String] = ["products": productsRule, "captions": captionsRule]
     ) throws {
         directory = try TemporaryDirectory(prefix: "daemon")
@@ -44,7 +44,7 @@ struct DaemonHarness {
                 rules: rules
                 state: state
                 settle_seconds: \(settleSeconds)
-                rescan_minutes: 0
+                rescan_minutes: \(rescanMinutes)
                 \(extraConfig)
                 """)
     }

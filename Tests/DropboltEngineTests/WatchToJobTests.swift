@@ -159,6 +159,22 @@ struct WatchToJobTests {
         }
     }
 
+    @Test func periodicRescanFindsAFileThatNeverProducedACompleteEvent() async throws {
+        // A writer that keeps its file open never sends CLOSE_WRITE; only the reconcile scan can find it.
+        let harness = try DaemonHarness(settleSeconds: 0.2, rescanMinutes: 0.01)
+        defer { harness.directory.remove() }
+        try await harness.withDaemon { _ in
+            let path = harness.inbox + "/held-open.jpg"
+            let descriptor = open(path, O_CREAT | O_WRONLY | O_EXCL, 0o644)
+            try #require(descriptor >= 0)
+            defer { close(descriptor) }
+            let bytes = [UInt8](repeating: 42, count: 4096)
+            #expect(write(descriptor, bytes, bytes.count) == bytes.count)
+            let jobs = try await harness.waitForJobs(1)
+            #expect(jobs[0].path == path)
+        }
+    }
+
     @Test func sameContentUnderTwoRulesMakesOneJobPerRule() async throws {
         let both = """
             watch: inbox/products

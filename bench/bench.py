@@ -1,0 +1,610 @@
+#!/usr/bin/env python3
+"""dropbolt benchmark harness (stdlib only).
+
+Measures three things against baselines taken in the same run, prints a Markdown table to stdout and writes it
+to bench/out/results.md:
+
+  (a) detection latency: rename into a watched folder -> "job queued" logged (vs inotifywait -> line printed)
+  (b) reconcile scan of an unchanged 100,000-file tree: `dropbolt run --once` (vs find, find with stat)
+  (c) idle memory and CPU with 1,000 watched folders
+
+See bench/README.md for what each row means. Exit status: 0 when every row was measured (whether it met its goal
+or not), 1 when the harness broke or a measurement was invalid.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import datetime
+import json
+import math
+import os
+import platform
+import queue
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+OUT_DIR = REPO / "bench" / "out"
+
+# Goals.
+LATENCY_P99_OVERHEAD_GOAL_MS = 5.0
+RECONCILE_FIND_RATIO_GOAL = 2.0
+IDLE_RSS_GOAL_MB = 40.0
+
+# Sizes.
+LATENCY_FILES = 200
+LATENCY_WARMUP_FILES = 5  # not counted: first-touch costs (page faults, SQLite's first write) are not latency
+LATENCY_FILE_TIMEOUT_S = 5.0
+LATENCY_MAX_MISSES = 10
+RECONCILE_FOLDERS = 1000
+RECONCILE_FILES_PER_FOLDER = 100
+IDLE_FOLDERS = 1000
+IDLE_STARTS = 3
+IDLE_SETTLE_S = 3.0
+IDLE_CPU_WINDOW_S = 5.0
+
+# Timeouts, so that nothing can hang.
+DAEMON_READY_TIMEOUT_S = 60.0
+DAEMON_STOP_TIMEOUT_S = 10.0
+ONCE_TIMEOUT_S = 300.0
+HYPERFINE_TIMEOUT_S = 480.0
+SHORT_COMMAND_TIMEOUT_S = 60.0
+
+CONFIG_YAML = """\
+rules: rules
+state: state
+settle_seconds: 0
+rescan_minutes: 0
+"""
+
+RULE_YAML = """\
+watch: inbox
+action: analyze
+output: "{stem}.txt"
+"""
+
+
+class HarnessError(Exception):
+    """The harness could not take a measurement (as opposed to a measurement that misses its goal)."""
+
+
+def log(message: str) -> None:
+    # Progress goes to stderr so stdout carries only the report.
+    print(f"[bench] {message}", file=sys.stderr, flush=True)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Child processes: every one we start is recorded, runs in its own session (so its whole group can be signalled
+# by its id), and is ended on the way out, whatever the way out is.
+
+_children: list[subprocess.Popen] = []
+
+
+def spawn(argv: list[str], **kwargs) -> subprocess.Popen:
+    proc = subprocess.Popen(argv, start_new_session=True, stdin=subprocess.DEVNULL, **kwargs)
+    _children.append(proc)
+    return proc
+
+
+def stop(proc: subprocess.Popen, sig: int = signal.SIGTERM, grace_s: float = DAEMON_STOP_TIMEOUT_S) -> int | None:
+    """Sends `sig` to the child's process group, then SIGKILL if it is still there after `grace_s`."""
+    if proc.poll() is None:
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            pass
+        try:
+            proc.wait(timeout=grace_s)
+        except subprocess.TimeoutExpired:
+            log(f"pid {proc.pid} ignored signal {sig} for {grace_s:.0f} s; killing it")
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            proc.wait(timeout=5)
+    if proc in _children:
+        _children.remove(proc)
+    return proc.returncode
+
+
+def stop_all_children() -> None:
+    for proc in list(_children):
+        try:
+            stop(proc, grace_s=3)
+        except Exception as error:  # keep going: the others must still be ended
+            log(f"could not stop pid {proc.pid}: {error}")
+
+
+def run_command(argv: list[str], timeout_s: float, **kwargs) -> subprocess.CompletedProcess:
+    """Like subprocess.run, but tracked and killed (whole group) on timeout."""
+    proc = spawn(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, **kwargs)
+    try:
+        out, err = proc.communicate(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        stop(proc, signal.SIGKILL, grace_s=5)
+        raise HarnessError(f"timed out after {timeout_s:.0f} s: {' '.join(argv)}")
+    finally:
+        if proc in _children and proc.poll() is not None:
+            _children.remove(proc)
+    return subprocess.CompletedProcess(argv, proc.returncode, out, err)
+
+
+class LineStream:
+    """Reads a child's pipe on a thread and queues each line with the time it arrived.
+
+    The timestamp is taken in the reader thread right after the line is read, so it does not include the time
+    the main thread takes to look at it.
+    """
+
+    def __init__(self, pipe, name: str):
+        self.name = name
+        self.tail: collections.deque[str] = collections.deque(maxlen=40)
+        self._queue: queue.Queue = queue.Queue()
+        self._pipe = pipe
+        self.closed = False
+        threading.Thread(target=self._pump, name=f"read-{name}", daemon=True).start()
+
+    def _pump(self) -> None:
+        for raw in iter(self._pipe.readline, b""):
+            self._queue.put((time.perf_counter_ns(), raw.decode(errors="replace").rstrip("\n")))
+        self._queue.put(None)  # end of stream
+
+    def wait_for(self, predicate, timeout_s: float) -> tuple[int, str] | None:
+        """Consumes lines until one satisfies `predicate`; returns (arrival ns, line), or None on timeout.
+
+        Raises HarnessError when the stream ends (the child exited) before such a line.
+        """
+        deadline = time.monotonic() + timeout_s
+        while not self.closed:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return None
+            try:
+                item = self._queue.get(timeout=remaining)
+            except queue.Empty:
+                return None
+            if item is None:
+                self.closed = True
+                break
+            self.tail.append(item[1])
+            if predicate(item[1]):
+                return item
+        raise HarnessError(f"{self.name} closed its output; last lines:\n  " + "\n  ".join(self.tail))
+
+
+def log_fields(line: str) -> dict[str, str]:
+    """The `key=value` metadata of one dropbolt log line (swift-log's stream format)."""
+    return dict(re.findall(r"(\S+?)=(\S+)", line))
+
+
+class Daemon:
+    """`dropbolt run` on a temp tree, with its stderr read line by line."""
+
+    def __init__(self, binary: Path, config: Path):
+        argv = [str(binary), "run", "--config", str(config), "--log-level", "info"]
+        self.proc = spawn(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        self.log = LineStream(self.proc.stderr, "dropbolt")
+
+    def wait_ready(self) -> dict[str, str]:
+        """Waits for the start-up scan (every folder watched); returns its metadata."""
+        hit = self.log.wait_for(lambda line: "reconcile scan finished" in line, DAEMON_READY_TIMEOUT_S)
+        if hit is None:
+            raise HarnessError(
+                f"dropbolt did not finish its start-up scan within {DAEMON_READY_TIMEOUT_S:.0f} s; last lines:\n  "
+                + "\n  ".join(self.log.tail))
+        return log_fields(hit[1])
+
+    def __enter__(self) -> Daemon:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        code = stop(self.proc)
+        if code not in (0, None) and exc[0] is None:
+            log(f"note: dropbolt exited with status {code} on SIGTERM")
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Small helpers.
+
+def percentile(samples: list[float], p: float) -> float:
+    """Nearest-rank percentile: the smallest sample with at least p% of the samples at or below it."""
+    ordered = sorted(samples)
+    rank = max(1, math.ceil(p / 100 * len(ordered)))
+    return ordered[rank - 1]
+
+
+def make_daemon_tree(root: Path) -> Path:
+    """Config, state and inbox folders for one daemon; the rule file is written separately (its mtime matters)."""
+    (root / "inbox").mkdir(parents=True, exist_ok=True)
+    (root / "rules").mkdir(exist_ok=True)
+    config = root / "dropbolt.yaml"
+    config.write_text(CONFIG_YAML)
+    return config
+
+
+def write_rule(root: Path) -> None:
+    (root / "rules" / "bench.yaml").write_text(RULE_YAML)
+
+
+def dropbolt_status(binary: Path, config: Path) -> dict:
+    result = run_command([str(binary), "status", "--json", "--config", str(config)], SHORT_COMMAND_TIMEOUT_S)
+    if result.returncode != 0:
+        raise HarnessError(f"dropbolt status failed ({result.returncode}): {result.stderr.decode(errors='replace')}")
+    try:
+        return json.loads(result.stdout)
+    except json.JSONDecodeError as error:
+        raise HarnessError(f"dropbolt status --json is not JSON ({error}): {result.stdout[:300]!r}")
+
+
+def first_line(argv: list[str]) -> str:
+    try:
+        result = run_command(argv, SHORT_COMMAND_TIMEOUT_S)
+        text = (result.stdout or result.stderr).decode(errors="replace").strip()
+        return text.splitlines()[0] if text else "?"
+    except (OSError, HarnessError) as error:
+        return f"unavailable ({error})"
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Row results.
+
+class Row:
+    def __init__(self, name: str, goal: str):
+        self.name = name
+        self.goal = goal
+        self.how = ""
+        self.dropbolt = "—"
+        self.baseline = "—"
+        self.compared = "—"
+        self.verdict = "ERROR"
+        self.details: list[str] = []
+        self.invalid = False  # the harness broke or the measurement cannot be trusted
+
+
+def machine_facts(binary: Path) -> list[str]:
+    swift = os.environ.get("SWIFT", "swift")
+    commit = first_line(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"])
+    dirty = run_command(["git", "-C", str(REPO), "status", "--porcelain", "--", "Sources", "Package.swift"],
+                        SHORT_COMMAND_TIMEOUT_S).stdout.strip()
+    tmp_fs = first_line(["stat", "-f", "-c", "%T", tempfile.gettempdir()])
+    return [
+        f"- date: {datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M:%S UTC')}",
+        f"- nproc: {len(os.sched_getaffinity(0))}",
+        f"- kernel: {platform.release()}",
+        f"- swift: {first_line([swift, '--version'])}",
+        f"- dropbolt: {binary.relative_to(REPO) if binary.is_relative_to(REPO) else binary} at {commit}"
+        + (" (Sources modified)" if dirty else ""),
+        f"- temp filesystem: {tempfile.gettempdir()} ({tmp_fs})",
+        f"- tools: {first_line(['hyperfine', '--version'])}, {first_line(['inotifywait', '--help'])}",
+    ]
+
+
+# --------------------------------------------------------------------------------------------------------------
+# (a) Detection latency.
+
+def rename_loop(root: Path, wait_arrival, label: str) -> tuple[list[float], int]:
+    """Renames files one at a time from staging/ into inbox/; returns latencies (ms) and the number missed.
+
+    `wait_arrival(path, timeout_s)` returns the arrival time (perf_counter ns) of the watcher's line for `path`,
+    or None when it did not come in time.
+    """
+    staging, inbox = root / "staging", root / "inbox"
+    staging.mkdir(exist_ok=True)
+    latencies: list[float] = []
+    misses = 0
+    for i in range(LATENCY_WARMUP_FILES + LATENCY_FILES):
+        name = f"img{i:04d}.jpg"
+        src, dst = staging / name, inbox / name
+        # Distinct content per file, so no file is a duplicate of another; written before the clock starts.
+        src.write_bytes(os.urandom(2048))
+        t0 = time.perf_counter_ns()
+        os.rename(src, dst)
+        t1 = wait_arrival(str(dst), LATENCY_FILE_TIMEOUT_S)
+        if t1 is None:
+            misses += 1
+            log(f"{label}: no line for {dst} within {LATENCY_FILE_TIMEOUT_S:.0f} s")
+            if misses >= LATENCY_MAX_MISSES:
+                raise HarnessError(f"{label}: {misses} files were never reported; giving up")
+            continue
+        if i >= LATENCY_WARMUP_FILES:
+            latencies.append((t1 - t0) / 1e6)
+    return latencies, misses
+
+
+def latency_inotifywait(root: Path) -> tuple[list[float], int]:
+    (root / "inbox").mkdir(parents=True)
+    # stdbuf -oL: inotifywait's stdout is a pipe here, so make it flush each line.
+    argv = ["stdbuf", "-oL", "inotifywait", "-m", "-e", "moved_to", "--format", "%w%f", str(root / "inbox")]
+    proc = spawn(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        out, err = LineStream(proc.stdout, "inotifywait stdout"), LineStream(proc.stderr, "inotifywait stderr")
+        if err.wait_for(lambda line: "Watches established" in line, DAEMON_READY_TIMEOUT_S) is None:
+            raise HarnessError("inotifywait did not establish its watch")
+
+        def arrival(path: str, timeout_s: float) -> int | None:
+            hit = out.wait_for(lambda line: os.path.normpath(line) == path, timeout_s)
+            return hit[0] if hit else None
+
+        return rename_loop(root, arrival, "inotifywait")
+    finally:
+        stop(proc, grace_s=3)
+
+
+def latency_dropbolt(root: Path, binary: Path) -> tuple[list[float], int]:
+    config = make_daemon_tree(root)
+    write_rule(root)  # before any file, so every file is new to the rule
+    with Daemon(binary, config) as daemon:
+        daemon.wait_ready()
+
+        def arrival(path: str, timeout_s: float) -> int | None:
+            hit = daemon.log.wait_for(
+                lambda line: "job queued" in line and log_fields(line).get("file.path") == path, timeout_s)
+            return hit[0] if hit else None
+
+        return rename_loop(root, arrival, "dropbolt")
+
+
+def bench_latency(tmp: Path, binary: Path) -> Row:
+    row = Row(f"(a) detection latency, {LATENCY_FILES} renames", f"p99 overhead < {LATENCY_P99_OVERHEAD_GOAL_MS:g} ms")
+    row.how = "p50 / p99, ms"
+    log(f"(a) inotifywait baseline: {LATENCY_WARMUP_FILES} warm-up + {LATENCY_FILES} renames")
+    base, base_missed = latency_inotifywait(tmp / "a-inotifywait")
+    log(f"(a) dropbolt: {LATENCY_WARMUP_FILES} warm-up + {LATENCY_FILES} renames")
+    ours, ours_missed = latency_dropbolt(tmp / "a-dropbolt", binary)
+
+    b50, b99 = percentile(base, 50), percentile(base, 99)
+    d50, d99 = percentile(ours, 50), percentile(ours, 99)
+    overhead = d99 - b99
+    row.dropbolt = f"{d50:.2f} / {d99:.2f}"
+    row.baseline = f"inotifywait {b50:.2f} / {b99:.2f}"
+    row.compared = f"p99 overhead {overhead:+.2f} ms"
+    ok = overhead < LATENCY_P99_OVERHEAD_GOAL_MS and ours_missed == 0
+    row.verdict = "PASS" if ok else "FAIL"
+    row.details += [
+        f"dropbolt: min {min(ours):.2f}, p90 {percentile(ours, 90):.2f}, max {max(ours):.2f} ms; "
+        f"{len(ours)} measured, {ours_missed} missed",
+        f"inotifywait: min {min(base):.2f}, p90 {percentile(base, 90):.2f}, max {max(base):.2f} ms; "
+        f"{len(base)} measured, {base_missed} missed",
+    ]
+    if ours_missed:
+        row.details.append(f"FAIL because dropbolt never reported {ours_missed} file(s)")
+    return row
+
+
+# --------------------------------------------------------------------------------------------------------------
+# (b) Reconcile scan of an unchanged tree.
+
+def build_reconcile_tree(inbox: Path) -> int:
+    count = 0
+    for d in range(RECONCILE_FOLDERS):
+        folder = inbox / f"d{d:03d}"
+        folder.mkdir(parents=True)
+        for _ in range(RECONCILE_FILES_PER_FOLDER):
+            # 16 distinct bytes per file.
+            (folder / f"img{count}.jpg").write_bytes(b"%015d\n" % count)
+            count += 1
+    return count
+
+
+def hyperfine(commands: dict[str, str], json_path: Path) -> dict[str, dict]:
+    argv = ["hyperfine", "-N", "--warmup", "1", "--runs", "7", "--style", "basic", "--export-json", str(json_path)]
+    for name, command in commands.items():
+        argv += ["--command-name", name, command]
+    result = run_command(argv, HYPERFINE_TIMEOUT_S)
+    sys.stderr.write(result.stdout.decode(errors="replace"))
+    if result.returncode != 0:
+        raise HarnessError(f"hyperfine failed ({result.returncode}): {result.stderr.decode(errors='replace')}")
+    data = json.loads(json_path.read_text())
+    return {entry["command"]: entry for entry in data["results"]}
+
+
+def bench_reconcile(tmp: Path, binary: Path) -> Row:
+    total = RECONCILE_FOLDERS * RECONCILE_FILES_PER_FOLDER
+    row = Row(f"(b) reconcile, unchanged tree of {total:,} files in {RECONCILE_FOLDERS:,} folders",
+              f"≤ {RECONCILE_FIND_RATIO_GOAL:g}× find")
+    row.how = "median of 7, ms"
+    root = tmp / "b-reconcile"
+    config = make_daemon_tree(root)
+    inbox = root / "inbox"
+
+    log(f"(b) creating {total:,} files")
+    started = time.monotonic()
+    made = build_reconcile_tree(inbox)
+    row.details.append(f"tree created in {time.monotonic() - started:.1f} s")
+    # The rule must be newer than every file (so none becomes a job); step past the timestamp granularity.
+    time.sleep(1.0)
+    write_rule(root)
+
+    log("(b) first `dropbolt run --once` (records every file; not timed by hyperfine)")
+    started = time.monotonic()
+    first = run_command([str(binary), "run", "--once", "--config", str(config), "--log-level", "warning"],
+                        ONCE_TIMEOUT_S)
+    first_s = time.monotonic() - started
+    if first.returncode != 0:
+        raise HarnessError(f"first run --once failed ({first.returncode}): {first.stderr.decode(errors='replace')}")
+    before = dropbolt_status(binary, config)
+    row.details.append(f"first run --once (populating the database) took {first_s:.2f} s; "
+                       f"files {before.get('files')}, jobs {before.get('jobs')}")
+    if before.get("files") != made:
+        raise HarnessError(f"after the first run the database knows {before.get('files')} files, expected {made}")
+
+    log("(b) hyperfine: dropbolt run --once vs find vs find with stat")
+    commands = {
+        "dropbolt": f"{binary} run --once --config {config}",
+        "find": f"find {inbox} -type f",
+        "find-stat": f"find {inbox} -type f -printf '%s %T@ %i\\n'",
+    }
+    results = hyperfine(commands, root / "hyperfine.json")
+    shutil.copy(root / "hyperfine.json", OUT_DIR / "reconcile-hyperfine.json")
+
+    after = dropbolt_status(binary, config)
+    queued = after.get("jobs", {}).get("queued")
+    if after.get("files") != made or queued != 0 or after.get("jobs") != before.get("jobs"):
+        row.invalid = True
+        row.details.append(f"INVALID: after the timed runs files={after.get('files')} (expected {made}), "
+                           f"jobs={after.get('jobs')} (expected no queued jobs and no change from {before.get('jobs')})")
+        log("!!! (b) the unchanged tree was not treated as unchanged: " + row.details[-1])
+
+    ms = {name: results[name]["median"] * 1000 for name in commands}
+    ratio_find = ms["dropbolt"] / ms["find"]
+    ratio_stat = ms["dropbolt"] / ms["find-stat"]
+    row.dropbolt = f"{ms['dropbolt']:.0f}"
+    row.baseline = f"find {ms['find']:.0f}; find+stat {ms['find-stat']:.0f}"
+    row.compared = f"{ratio_find:.2f}× find; {ratio_stat:.2f}× find+stat"
+    row.verdict = "INVALID" if row.invalid else ("PASS" if ratio_find <= RECONCILE_FIND_RATIO_GOAL else "FAIL")
+    for name in commands:
+        r = results[name]
+        row.details.append(f"{name}: median {r['median'] * 1000:.1f} ms, mean {r['mean'] * 1000:.1f} ± "
+                           f"{r['stddev'] * 1000:.1f} ms, min {r['min'] * 1000:.1f}, max {r['max'] * 1000:.1f}, "
+                           f"user {r['user'] * 1000:.0f} ms, system {r['system'] * 1000:.0f} ms")
+    return row
+
+
+# --------------------------------------------------------------------------------------------------------------
+# (c) Idle memory and CPU.
+
+def proc_status_kb(pid: int, key: str) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(key + ":"):
+            return int(line.split()[1])  # "VmRSS:     12345 kB"
+    raise HarnessError(f"no {key} in /proc/{pid}/status")
+
+
+def proc_cpu_seconds(pid: int) -> float:
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    # Fields after the command name, which is in parentheses and may hold spaces; utime and stime are fields
+    # 14 and 15 of the whole line, so 12 and 13 (0-based 11, 12) after ")".
+    fields = stat[stat.rindex(")") + 2:].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def bench_idle(tmp: Path, binary: Path) -> Row:
+    row = Row(f"(c) idle, {IDLE_FOLDERS:,} watched folders", f"RSS < {IDLE_RSS_GOAL_MB:g} MB")
+    row.how = f"median of {IDLE_STARTS} starts"
+    root = tmp / "c-idle"
+    config = make_daemon_tree(root)
+    for i in range(IDLE_FOLDERS):
+        (root / "inbox" / f"f{i:03d}").mkdir()
+    write_rule(root)
+
+    rss, hwm, cpu, watches = [], [], [], []
+    for start in range(IDLE_STARTS):
+        shutil.rmtree(root / "state", ignore_errors=True)  # every start from the same (empty) state
+        log(f"(c) start {start + 1}/{IDLE_STARTS}")
+        with Daemon(binary, config) as daemon:
+            fields = daemon.wait_ready()
+            watches.append(int(fields.get("scan.watches", "-1")))
+            time.sleep(IDLE_SETTLE_S)
+            pid = daemon.proc.pid
+            rss.append(proc_status_kb(pid, "VmRSS"))
+            hwm.append(proc_status_kb(pid, "VmHWM"))
+            cpu0, t0 = proc_cpu_seconds(pid), time.monotonic()
+            time.sleep(IDLE_CPU_WINDOW_S)
+            cpu1, t1 = proc_cpu_seconds(pid), time.monotonic()
+            cpu.append((cpu1 - cpu0) / (t1 - t0))  # CPU seconds per wall second
+            if daemon.proc.poll() is not None:
+                raise HarnessError("dropbolt exited while idle")
+
+    def mb(kb: float) -> float:
+        return kb * 1024 / 1e6
+
+    rss_mb, hwm_mb = mb(statistics.median(rss)), mb(statistics.median(hwm))
+    cpu_pct = statistics.median(cpu) * 100
+    row.dropbolt = f"RSS {rss_mb:.1f} MB, peak {hwm_mb:.1f} MB, CPU {cpu_pct:.2f}%"
+    row.baseline = "—"
+    row.compared = f"scan.watches={min(watches)}"
+    if min(watches) < IDLE_FOLDERS:
+        row.invalid = True
+        row.details.append(f"INVALID: scan.watches={watches}, expected ≥ {IDLE_FOLDERS} on every start")
+    row.verdict = "INVALID" if row.invalid else ("PASS" if rss_mb < IDLE_RSS_GOAL_MB else "FAIL")
+    row.details += [
+        "VmRSS per start: " + ", ".join(f"{mb(v):.1f}" for v in rss) + " MB; VmHWM: "
+        + ", ".join(f"{mb(v):.1f}" for v in hwm) + " MB",
+        f"CPU over {IDLE_CPU_WINDOW_S:g} s idle per start: " + ", ".join(f"{v * 100:.2f}%" for v in cpu)
+        + f" of one core; scan.watches per start: {watches}",
+    ]
+    return row
+
+
+# --------------------------------------------------------------------------------------------------------------
+
+def render(facts: list[str], rows: list[Row], wall_s: float) -> str:
+    lines = ["# dropbolt benchmark", "", *facts, "",
+             "| row | unit | dropbolt | baseline (same run) | comparison | goal | verdict |",
+             "|---|---|---|---|---|---|---|"]
+    for r in rows:
+        lines.append(f"| {r.name} | {r.how} | {r.dropbolt} | {r.baseline} | {r.compared} | {r.goal} | {r.verdict} |")
+    lines += ["", "Details:", ""]
+    for r in rows:
+        lines.append(f"- {r.name.split(' ')[0]} " + "; ".join(r.details) if r.details else f"- {r.name}: —")
+    lines += ["", f"Harness wall time: {wall_s:.0f} s", ""]
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--binary", type=Path, default=REPO / ".build" / "release" / "dropbolt")
+    parser.add_argument("--only", default="abc", help="which rows to run, e.g. 'a' or 'bc' (default: abc)")
+    args = parser.parse_args()
+
+    binary = args.binary.resolve()
+    if not os.access(binary, os.X_OK):
+        log(f"{binary} is missing; build it with `swift build -c release`")
+        return 1
+    for tool in ("hyperfine", "inotifywait", "stdbuf", "find"):
+        if shutil.which(tool) is None:
+            log(f"{tool} is not installed (make bench-deps installs it)")
+            return 1
+    OUT_DIR.mkdir(parents=True, exist_ok=True)
+
+    started = time.monotonic()
+    facts = machine_facts(binary)
+    rows: list[Row] = []
+    benches = {"a": bench_latency, "b": bench_reconcile, "c": bench_idle}
+    tmp = Path(tempfile.mkdtemp(prefix="dropbolt-bench-", dir="/tmp"))
+    log(f"working in {tmp}")
+    try:
+        for key in args.only:
+            try:
+                rows.append(benches[key](tmp, binary))
+            except HarnessError as error:
+                log(f"!!! row ({key}) broke: {error}")
+                row = Row(f"({key}) {benches[key].__name__}", "—")
+                row.details.append(f"ERROR: {error}")
+                row.invalid = True
+                rows.append(row)
+            finally:
+                stop_all_children()  # no row leaves a process behind for the next one
+    finally:
+        stop_all_children()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+    report = render(facts, rows, time.monotonic() - started)
+    print(report, flush=True)
+    (OUT_DIR / "results.md").write_text(report)
+    log(f"wrote {(OUT_DIR / 'results.md').relative_to(REPO)}")
+    return 1 if any(r.invalid for r in rows) else 0
+
+
+def _exit_on_signal(signum, _frame):
+    # Turn SIGTERM/SIGHUP (e.g. from `timeout`) into SystemExit so the finally blocks end children and delete tmp.
+    raise SystemExit(128 + signum)
+
+
+if __name__ == "__main__":
+    signal.signal(signal.SIGTERM, _exit_on_signal)
+    signal.signal(signal.SIGHUP, _exit_on_signal)
+    try:
+        sys.exit(main())
+    finally:
+        stop_all_children()
