@@ -53,6 +53,9 @@ public struct Daemon: Sendable {
         let store = try Store.open(stateFolder: configuration.stateFolder)
         let ruleBook = RuleBook(configuration: configuration)
         logRules(ruleBook.ruleSet, logger: logger)
+        if let http = configuration.http {
+            logger.warning("the status endpoint is not served by this version; http is ignored", metadata: ["http": "\(http)"])
+        }
         if configuration.wallet == nil {
             logger.notice("no wallet configured: quote-only mode, nothing will ever be paid")
         }
