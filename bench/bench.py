@@ -197,7 +197,11 @@ class Daemon:
 
     def wait_ready(self) -> dict[str, str]:
         """Waits for the start-up scan (every folder watched); returns its metadata."""
-        hit = self.log.wait_for(lambda line: "reconcile scan finished" in line, DAEMON_READY_TIMEOUT_S)
+        try:
+            hit = self.log.wait_for(lambda line: "reconcile scan finished" in line, DAEMON_READY_TIMEOUT_S)
+        except HarnessError as error:
+            raise HarnessError(f"dropbolt exited with status {self.proc.wait(timeout=5)} before its start-up scan "
+                               f"finished ({error})")
         if hit is None:
             raise HarnessError(
                 f"dropbolt did not finish its start-up scan within {DAEMON_READY_TIMEOUT_S:.0f} s; last lines:\n  "
@@ -276,7 +280,7 @@ def machine_facts(binary: Path) -> list[str]:
     commit = first_line(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"])
     dirty = run_command(["git", "-C", str(REPO), "status", "--porcelain", "--", "Sources", "Package.swift"],
                         SHORT_COMMAND_TIMEOUT_S).stdout.strip()
-    tmp_fs = first_line(["stat", "-f", "-c", "%T", tempfile.gettempdir()])
+    tmp_fs = first_line(["findmnt", "-n", "-o", "FSTYPE", "--target", tempfile.gettempdir()])
     return [
         f"- date: {datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M:%S UTC')}",
         f"- nproc: {len(os.sched_getaffinity(0))}",
@@ -434,13 +438,20 @@ def bench_reconcile(tmp: Path, binary: Path) -> Row:
         raise HarnessError(f"first run --once failed ({first.returncode}): {first.stderr.decode(errors='replace')}")
     before = dropbolt_status(binary, config)
     row.details.append(f"first run --once (populating the database) took {first_s:.2f} s; "
-                       f"files {before.get('files')}, jobs {before.get('jobs')}")
+                       f"files {before.get('files')}, jobs {sum(before.get('jobs', {}).values())} "
+                       f"(queued {before.get('jobs', {}).get('queued')})")
     if before.get("files") != made:
         raise HarnessError(f"after the first run the database knows {before.get('files')} files, expected {made}")
+
+    # The same command on an empty inbox: its fixed start-up cost (process, runtime, database, rules).
+    empty_root = tmp / "b-empty"
+    empty_config = make_daemon_tree(empty_root)
+    write_rule(empty_root)
 
     log("(b) hyperfine: dropbolt run --once vs find vs find with stat")
     commands = {
         "dropbolt": f"{binary} run --once --config {config}",
+        "dropbolt-empty-tree": f"{binary} run --once --config {empty_config}",
         "find": f"find {inbox} -type f",
         "find-stat": f"find {inbox} -type f -printf '%s %T@ %i\\n'",
     }
@@ -458,6 +469,9 @@ def bench_reconcile(tmp: Path, binary: Path) -> Row:
     ms = {name: results[name]["median"] * 1000 for name in commands}
     ratio_find = ms["dropbolt"] / ms["find"]
     ratio_stat = ms["dropbolt"] / ms["find-stat"]
+    per_file_us = (ms["dropbolt"] - ms["dropbolt-empty-tree"]) * 1000 / made
+    row.details.append(f"dropbolt's fixed cost (empty tree) {ms['dropbolt-empty-tree']:.1f} ms; the rest is "
+                       f"{per_file_us:.2f} µs per file, vs {ms['find-stat'] * 1000 / made:.2f} µs for find+stat")
     row.dropbolt = f"{ms['dropbolt']:.0f}"
     row.baseline = f"find {ms['find']:.0f}; find+stat {ms['find-stat']:.0f}"
     row.compared = f"{ratio_find:.2f}× find; {ratio_stat:.2f}× find+stat"
@@ -488,50 +502,76 @@ def proc_cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def idle_starts(root: Path, binary: Path, label: str, cpu_window: bool) -> list[dict]:
+    """Starts the daemon IDLE_STARTS times on `root`; per start: watches, VmRSS/VmHWM (kB), CPU share."""
+    config = root / "dropbolt.yaml"
+    samples = []
+    for start in range(IDLE_STARTS):
+        shutil.rmtree(root / "state", ignore_errors=True)  # every start from the same (empty) state
+        log(f"(c) {label}: start {start + 1}/{IDLE_STARTS}")
+        with Daemon(binary, config) as daemon:
+            fields = daemon.wait_ready()
+            time.sleep(IDLE_SETTLE_S)
+            pid = daemon.proc.pid
+            sample = {"watches": int(fields.get("scan.watches", "-1")),
+                      "rss": proc_status_kb(pid, "VmRSS"), "hwm": proc_status_kb(pid, "VmHWM"),
+                      # Anonymous (heap, stacks) vs file-backed (mapped libraries) share of the RSS.
+                      "anon": proc_status_kb(pid, "RssAnon"), "file": proc_status_kb(pid, "RssFile"), "cpu": None}
+            if cpu_window:
+                cpu0, t0 = proc_cpu_seconds(pid), time.monotonic()
+                time.sleep(IDLE_CPU_WINDOW_S)
+                cpu1, t1 = proc_cpu_seconds(pid), time.monotonic()
+                sample["cpu"] = (cpu1 - cpu0) / (t1 - t0)  # CPU seconds per wall second
+            if daemon.proc.poll() is not None:
+                raise HarnessError("dropbolt exited while idle")
+        samples.append(sample)
+    return samples
+
+
 def bench_idle(tmp: Path, binary: Path) -> Row:
     row = Row(f"(c) idle, {IDLE_FOLDERS:,} watched folders", f"RSS < {IDLE_RSS_GOAL_MB:g} MB")
     row.how = f"median of {IDLE_STARTS} starts"
+
     root = tmp / "c-idle"
-    config = make_daemon_tree(root)
+    make_daemon_tree(root)
     for i in range(IDLE_FOLDERS):
         (root / "inbox" / f"f{i:03d}").mkdir()
     write_rule(root)
+    # Reference: the same daemon watching only its (empty) inbox, to tell the per-folder cost from the fixed one.
+    ref_root = tmp / "c-idle-reference"
+    make_daemon_tree(ref_root)
+    write_rule(ref_root)
 
-    rss, hwm, cpu, watches = [], [], [], []
-    for start in range(IDLE_STARTS):
-        shutil.rmtree(root / "state", ignore_errors=True)  # every start from the same (empty) state
-        log(f"(c) start {start + 1}/{IDLE_STARTS}")
-        with Daemon(binary, config) as daemon:
-            fields = daemon.wait_ready()
-            watches.append(int(fields.get("scan.watches", "-1")))
-            time.sleep(IDLE_SETTLE_S)
-            pid = daemon.proc.pid
-            rss.append(proc_status_kb(pid, "VmRSS"))
-            hwm.append(proc_status_kb(pid, "VmHWM"))
-            cpu0, t0 = proc_cpu_seconds(pid), time.monotonic()
-            time.sleep(IDLE_CPU_WINDOW_S)
-            cpu1, t1 = proc_cpu_seconds(pid), time.monotonic()
-            cpu.append((cpu1 - cpu0) / (t1 - t0))  # CPU seconds per wall second
-            if daemon.proc.poll() is not None:
-                raise HarnessError("dropbolt exited while idle")
+    samples = idle_starts(root, binary, f"{IDLE_FOLDERS} folders", cpu_window=True)
+    reference = idle_starts(ref_root, binary, "1 folder", cpu_window=False)
 
     def mb(kb: float) -> float:
         return kb * 1024 / 1e6
 
-    rss_mb, hwm_mb = mb(statistics.median(rss)), mb(statistics.median(hwm))
-    cpu_pct = statistics.median(cpu) * 100
-    row.dropbolt = f"RSS {rss_mb:.1f} MB, peak {hwm_mb:.1f} MB, CPU {cpu_pct:.2f}%"
-    row.baseline = "—"
-    row.compared = f"scan.watches={min(watches)}"
+    def median_of(rows: list[dict], key: str) -> float:
+        return statistics.median(r[key] for r in rows)
+
+    rss_mb, hwm_mb = mb(median_of(samples, "rss")), mb(median_of(samples, "hwm"))
+    ref_mb = mb(median_of(reference, "rss"))
+    watches = [r["watches"] for r in samples]
+    row.dropbolt = f"RSS {rss_mb:.1f} MB (peak {hwm_mb:.1f}), CPU {median_of(samples, 'cpu') * 100:.2f}%"
+    row.baseline = f"dropbolt watching 1 folder: RSS {ref_mb:.1f} MB"
+    row.compared = f"+{rss_mb - ref_mb:.1f} MB for {min(watches)} watches (scan.watches)"
     if min(watches) < IDLE_FOLDERS:
         row.invalid = True
         row.details.append(f"INVALID: scan.watches={watches}, expected ≥ {IDLE_FOLDERS} on every start")
     row.verdict = "INVALID" if row.invalid else ("PASS" if rss_mb < IDLE_RSS_GOAL_MB else "FAIL")
     row.details += [
-        "VmRSS per start: " + ", ".join(f"{mb(v):.1f}" for v in rss) + " MB; VmHWM: "
-        + ", ".join(f"{mb(v):.1f}" for v in hwm) + " MB",
-        f"CPU over {IDLE_CPU_WINDOW_S:g} s idle per start: " + ", ".join(f"{v * 100:.2f}%" for v in cpu)
-        + f" of one core; scan.watches per start: {watches}",
+        f"{IDLE_FOLDERS} folders, per start: VmRSS " + ", ".join(f"{mb(r['rss']):.1f}" for r in samples)
+        + " MB; VmHWM " + ", ".join(f"{mb(r['hwm']):.1f}" for r in samples) + " MB; scan.watches "
+        + ", ".join(str(w) for w in watches),
+        f"of the median RSS: RssAnon {mb(median_of(samples, 'anon')):.1f} MB (heap, stacks), "
+        f"RssFile {mb(median_of(samples, 'file')):.1f} MB (mapped binary and libraries)",
+        f"CPU (utime+stime) over {IDLE_CPU_WINDOW_S:g} s idle, per start: "
+        + ", ".join(f"{r['cpu'] * 100:.2f}%" for r in samples) + " of one core",
+        "1 folder, per start: VmRSS " + ", ".join(f"{mb(r['rss']):.1f}" for r in reference) + " MB; VmHWM "
+        + ", ".join(f"{mb(r['hwm']):.1f}" for r in reference) + " MB; scan.watches "
+        + ", ".join(str(r["watches"]) for r in reference),
     ]
     return row
 
@@ -546,7 +586,8 @@ def render(facts: list[str], rows: list[Row], wall_s: float) -> str:
         lines.append(f"| {r.name} | {r.how} | {r.dropbolt} | {r.baseline} | {r.compared} | {r.goal} | {r.verdict} |")
     lines += ["", "Details:", ""]
     for r in rows:
-        lines.append(f"- {r.name.split(' ')[0]} " + "; ".join(r.details) if r.details else f"- {r.name}: —")
+        lines.append(f"- {r.name}")
+        lines += [f"  - {detail}" for detail in r.details]
     lines += ["", f"Harness wall time: {wall_s:.0f} s", ""]
     return "\n".join(lines)
 
@@ -556,8 +597,10 @@ def main() -> int:
     parser.add_argument("--binary", type=Path, default=REPO / ".build" / "release" / "dropbolt")
     parser.add_argument("--only", default="abc", help="which rows to run, e.g. 'a' or 'bc' (default: abc)")
     args = parser.parse_args()
+    if not args.only or set(args.only) - set("abc"):
+        parser.error("--only takes letters among a, b and c")
 
-    binary = args.binary.resolve()
+    binary = Path(os.path.abspath(args.binary))  # absolute, but keep the .build/release symlink in the report
     if not os.access(binary, os.X_OK):
         log(f"{binary} is missing; build it with `swift build -c release`")
         return 1
@@ -571,6 +614,7 @@ def main() -> int:
     facts = machine_facts(binary)
     rows: list[Row] = []
     benches = {"a": bench_latency, "b": bench_reconcile, "c": bench_idle}
+    titles = {"a": "detection latency", "b": "reconcile scan", "c": "idle memory"}
     tmp = Path(tempfile.mkdtemp(prefix="dropbolt-bench-", dir="/tmp"))
     log(f"working in {tmp}")
     try:
@@ -579,7 +623,7 @@ def main() -> int:
                 rows.append(benches[key](tmp, binary))
             except HarnessError as error:
                 log(f"!!! row ({key}) broke: {error}")
-                row = Row(f"({key}) {benches[key].__name__}", "—")
+                row = Row(f"({key}) {titles[key]}", "—")
                 row.details.append(f"ERROR: {error}")
                 row.invalid = True
                 rows.append(row)
