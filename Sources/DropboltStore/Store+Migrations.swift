@@ -98,6 +98,21 @@ extension Store {
                 t.column("since", .datetime).notNull()
             }
         }
+        migrator.registerMigration("v2") { db in
+            // What each watched folder looked like at the last complete reconcile: an unchanged folder (same mtime
+            // and inode, quiet when listed, nothing left settling) need not be listed or stat'ed again at start-up.
+            try db.create(table: "folder_stamps") { t in
+                t.primaryKey("path", .text)
+                t.column("parent", .text)
+                t.column("mtime_ns", .integer).notNull()
+                t.column("inode", .integer).notNull()
+                t.column("skippable", .boolean).notNull()
+            }
+            try db.create(table: "settings") { t in
+                t.primaryKey("key", .text)
+                t.column("value", .text).notNull()
+            }
+        }
         return migrator
     }
 }

@@ -6,6 +6,9 @@ public enum WatchEvent: Sendable {
     case controlChanged(path: String)
     /// A reconcile scan of every root finished (start-up, overflow recovery, rescan, reload).
     case reconciled(ScanSummary)
+    /// Every folder of every root as the reconcile just reported saw it, sent after all its files. Keep them
+    /// (once those files are recorded) and pass them as ``WatcherConfiguration/folderStamps`` next start.
+    case folderStamps([FolderStamp])
 }
 
 /// Counts from one reconcile pass over every root.
@@ -28,6 +31,8 @@ public struct ScanSummary: Sendable, Hashable {
     public var reason: Reason
     /// Folders walked.
     public var folders: Int
+    /// Of those, folders skipped as unchanged since the last start (their stamp matched).
+    public var unchangedFolders: Int = 0
     /// Candidate files seen (after ignore rules and the rule filter).
     public var files: Int
     /// Folders watched with inotify after the scan.

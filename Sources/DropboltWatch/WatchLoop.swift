@@ -5,6 +5,11 @@ import Logging
 import Synchronization
 
 extension String {
+    fileprivate var parentFolder: String {
+        guard let slash = lastIndex(of: "/") else { return "." }
+        return slash == startIndex ? "/" : String(self[..<slash])
+    }
+
     fileprivate var trimmingWhitespace: String {
         String(self.drop { $0.isWhitespace }.reversed().drop { $0.isWhitespace }.reversed())
     }
@@ -45,13 +50,24 @@ final class WatchLoop {
     private var nextMissingRootCheck: ContinuousClock.Instant?
     private var controlSignature: [String: Int64] = [:]
     private var nextControlPoll: ContinuousClock.Instant?
-    private var warnedWatchLimit = false
+    /// Stamps usable by the next stamp-aware reconcile, by path, and the child folders of each stamped folder.
+    private var stamps: [String: FolderStamp] = [:]
+    private var stampChildren: [String: [String]] = [:]
+    /// Stamps collected by the reconcile in progress (nil when none is collecting).
+    private var collecting: [FolderStamp]?
 
     init(configuration: WatcherConfiguration, shared: WatcherShared, logger: Logger) {
         self.configuration = configuration
         self.shared = shared
         self.logger = logger
         self.roots = Self.normalize(configuration.roots)
+        adoptStamps(configuration.folderStamps)
+    }
+
+    private func adoptStamps(_ list: [FolderStamp]) {
+        stamps = Dictionary(list.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
+        stampChildren = [:]
+        for stamp in list { if let parent = stamp.parent { stampChildren[parent, default: []].append(stamp.path) } }
     }
 
     /// Runs until ``WatcherShared/stop()``; holds the library for the whole time.
@@ -128,6 +144,10 @@ final class WatchLoop {
 
     private func reconcile(reason: ScanSummary.Reason, watch: Bool) {
         var summary = ScanSummary(reason: reason, folders: 0, files: 0, watches: 0)
+        // Only the start-up reconcile trusts stamps: after an overflow or on a periodic rescan every file is
+        // stat'ed again, which also catches files rewritten in place.
+        let useStamps = reason == .startup && !stamps.isEmpty
+        collecting = []
         for index in roots.indices {
             guard Self.isFolder(roots[index].path) else {
                 if !missingRoots.contains(index) {
@@ -137,32 +157,60 @@ final class WatchLoop {
                 continue
             }
             missingRoots.remove(index)
-            walk(root: index, from: roots[index].path, cause: .scan, addWatches: watch, summary: &summary)
+            walk(
+                root: index, from: roots[index].path, cause: .scan, addWatches: watch, useStamps: useStamps,
+                summary: &summary)
         }
         summary.watches = watched.count
         flush()
+        let collected = collecting ?? []
+        collecting = nil
+        adoptStamps(collected)
+        shared.yield(.folderStamps(collected))
         shared.yield(.reconciled(summary))
-        shared.countReconcile()
+        shared.countReconcile(summary)
         logger.debug(
             "reconcile scan finished",
             metadata: [
                 "scan.reason": "\(reason.rawValue)", "scan.folders": "\(summary.folders)",
                 "scan.files": "\(summary.files)", "scan.watches": "\(summary.watches)",
+                "scan.unchanged_folders": "\(summary.unchangedFolders)",
             ])
     }
 
     /// Watches (when asked) then lists each folder below `start`: a watch first, so nothing written after the
     /// listing is missed; files seen by both are merged by the pending map and the intake.
+    ///
+    /// With `useStamps`, a folder whose mtime and inode match its skippable stamp is not listed: its names are
+    /// the same, so only its known subfolders are visited.
     private func walk(
-        root: Int, from start: String, cause: FileReady.Cause, addWatches: Bool, summary: inout ScanSummary
+        root: Int, from start: String, cause: FileReady.Cause, addWatches: Bool, useStamps: Bool = false,
+        summary: inout ScanSummary
     ) {
         var stack = [start]
         while let folder = stack.popLast() {
             if addWatches && !pollRoots.contains(root) { addWatch(folder, root: root) }
-            let listing = DirectoryScanner.list(folder, accepts: configuration.accepts)
+            guard let status = FileStatus.of(folder), status.kind == .directory else { continue }
+            let parent = folder == roots[root].path ? nil : folder.parentFolder
             summary.folders += 1
+            if useStamps, let stamp = stamps[folder], stamp.skippable, stamp.mtimeNanoseconds == status.mtimeNanoseconds,
+                stamp.inode == status.inode
+            {
+                summary.unchangedFolders += 1
+                collecting?.append(stamp)
+                if roots[root].recursive { stack.append(contentsOf: stampChildren[folder] ?? []) }
+                continue
+            }
+            let listing = DirectoryScanner.list(folder, accepts: configuration.accepts)
             summary.files += listing.files.count
-            for entry in listing.files { consider(entry.path, entry.status, root: root, cause: cause) }
+            var everyFileSettled = true
+            for entry in listing.files where !consider(entry.path, entry.status, root: root, cause: cause) {
+                everyFileSettled = false
+            }
+            collecting?.append(
+                FolderStamp(
+                    path: folder, parent: parent, mtimeNanoseconds: status.mtimeNanoseconds, inode: status.inode,
+                    skippable: everyFileSettled && Self.isQuietSince(status, for: .seconds(2), mtimeOnly: true)))
             if roots[root].recursive { stack.append(contentsOf: listing.folders) }
             if outgoing.count >= configuration.scanBatchSize { flush() }
         }
@@ -287,34 +335,37 @@ final class WatchLoop {
     // MARK: Settling
 
     /// Starts or restarts the quiet period of a file, or reports it at once when no quiet period is needed.
-    private func consider(_ path: String, _ found: FileStatus, root: Int, cause: FileReady.Cause) {
+    /// Returns false when the file is left settling.
+    @discardableResult
+    private func consider(_ path: String, _ found: FileStatus, root: Int, cause: FileReady.Cause) -> Bool {
         var status = found
         if status.kind == .symbolicLink {
             // A link is followed only when its target stays inside the root it was found in.
             guard let target = Self.resolve(path), Self.isInside(target, resolvedRootPaths[root]),
                 let targetStatus = FileStatus.of(path, followLinks: true), targetStatus.kind == .regular
-            else { return }
+            else { return true }
             status = targetStatus
         }
-        guard status.kind == .regular else { return }
+        guard status.kind == .regular else { return true }
         let now = clock.now
         if cause != .event, let existing = pending[path], existing.status.sameContentStamp(as: status) {
             // Seen again by a scan or poll while settling, unchanged: keep its quiet period running.
-            return
+            return false
         }
         if configuration.settle == .zero {
             pending.removeValue(forKey: path)
             outgoing.append(status.ready(path: path, cause: cause))
-            return
+            return true
         }
         if cause != .event, pending[path] == nil, Self.isQuietSince(status, for: configuration.settle) {
             // Found by a scan and untouched for longer than the quiet period: already complete.
             outgoing.append(status.ready(path: path, cause: cause))
-            return
+            return true
         }
         pending[path] = Pending(status: status, lastChange: now, cause: cause)
         let due = now + configuration.settle
         if nextSweep.map({ due < $0 }) ?? true { nextSweep = due }
+        return false
     }
 
     /// Reports files whose quiet period passed with size, mtime and inode unchanged; restarts the others.
@@ -398,12 +449,15 @@ final class WatchLoop {
 
     // MARK: Helpers
 
-    private static func isQuietSince(_ status: FileStatus, for settle: Duration) -> Bool {
+    /// True when neither mtime nor ctime (or only mtime: for a folder, entries change both together, and ctime
+    /// also moves on chmod) is within `settle` of now.
+    private static func isQuietSince(_ status: FileStatus, for settle: Duration, mtimeOnly: Bool = false) -> Bool {
         var now = timespec()
         clock_gettime(CLOCK_REALTIME, &now)
         let nowNanoseconds = Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec)
         let settleNanoseconds = settle.components.seconds * 1_000_000_000 + settle.components.attoseconds / 1_000_000_000
-        return max(status.mtimeNanoseconds, status.ctimeNanoseconds) + settleNanoseconds <= nowNanoseconds
+        let changed = mtimeOnly ? status.mtimeNanoseconds : max(status.mtimeNanoseconds, status.ctimeNanoseconds)
+        return changed + settleNanoseconds <= nowNanoseconds
     }
 
     private static func resolve(_ path: String) -> String? {

@@ -70,6 +70,9 @@ public final class Watcher: Sendable {
     /// watched by the time it counts.
     public var completedReconciles: Int { shared.reconciles }
 
+    /// The summary of the latest finished reconcile scan.
+    public var lastReconcile: ScanSummary? { shared.lastSummary }
+
     /// How many times the kernel queue overflowed and the watcher rebuilt and rescanned.
     public var overflowRecoveries: Int { shared.overflows }
 

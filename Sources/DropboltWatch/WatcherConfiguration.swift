@@ -22,6 +22,8 @@ public struct WatcherConfiguration: Sendable {
     public var accepts: @Sendable (String) -> Bool
     /// How many ready files a scan reports in one ``WatchEvent/ready(_:)`` batch.
     public var scanBatchSize: Int
+    /// Folder stamps from the last complete reconcile (see ``FolderStamp``), used by the start-up reconcile only.
+    public var folderStamps: [FolderStamp]
     /// At most this many inotify watches; past it a root falls back to polling exactly as when the kernel's
     /// `fs.inotify.max_user_watches` is reached (nil: only the kernel's limit). Lets tests reach that path.
     public var watchLimit: Int?
@@ -64,5 +66,6 @@ public struct WatcherConfiguration: Sendable {
         self.scanBatchSize = scanBatchSize
         self.oneShot = oneShot
         self.watchLimit = nil
+        self.folderStamps = []
     }
 }

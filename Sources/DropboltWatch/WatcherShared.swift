@@ -14,6 +14,7 @@ final class WatcherShared: Sendable {
     private let readingPaused = Atomic<Bool>(false)
     private let overflowCount = Atomic<Int>(0)
     private let reconcileCount = Atomic<Int>(0)
+    private let latestSummary = Mutex<ScanSummary?>(nil)
     private let commands = Mutex(Commands())
     private let continuation: AsyncStream<WatchEvent>.Continuation
     private let wakeReader: Int32
@@ -52,7 +53,10 @@ final class WatcherShared: Sendable {
 
     var reconciles: Int { reconcileCount.load(ordering: .acquiring) }
 
-    func countReconcile() {
+    var lastSummary: ScanSummary? { latestSummary.withLock { $0 } }
+
+    func countReconcile(_ summary: ScanSummary) {
+        latestSummary.withLock { $0 = summary }
         reconcileCount.add(1, ordering: .releasing)
     }
 

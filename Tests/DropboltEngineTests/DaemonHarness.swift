@@ -60,7 +60,7 @@ struct DaemonHarness {
         let daemon = Daemon(
             configuration: try configuration(), options: .init(once: once, handleSignals: false),
             logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
-        let parts = try daemon.makeServiceGroup()
+        let parts = try await daemon.makeServiceGroup()
         let group = parts.group
         let task = Task { try await group.run() }
         let running = RunningDaemon(task: task, group: group, watcher: parts.watcher)

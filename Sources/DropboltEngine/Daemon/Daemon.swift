@@ -49,7 +49,7 @@ public struct Daemon: Sendable {
     }
 
     /// Builds everything `run` runs; tests keep the watcher to observe it.
-    func makeServiceGroup() throws -> (group: ServiceGroup, watcher: Watcher, store: Store) {
+    func makeServiceGroup() async throws -> (group: ServiceGroup, watcher: Watcher, store: Store) {
         let store = try Store.open(stateFolder: configuration.stateFolder)
         let ruleBook = RuleBook(configuration: configuration)
         logRules(ruleBook.ruleSet, logger: logger)
@@ -59,7 +59,14 @@ public struct Daemon: Sendable {
         if configuration.wallet == nil {
             logger.notice("no wallet configured: quote-only mode, nothing will ever be paid")
         }
-        let watcher = Watcher(configuration: watcherConfiguration(ruleBook: ruleBook), logger: logger)
+        var watching = watcherConfiguration(ruleBook: ruleBook)
+        watching.folderStamps = try await store.folderStamps(fingerprint: RuleBook.fingerprint(of: ruleBook.ruleSet))
+            .map {
+                FolderStamp(
+                    path: $0.path, parent: $0.parent, mtimeNanoseconds: $0.mtimeNanoseconds, inode: $0.inode,
+                    skippable: $0.skippable)
+            }
+        let watcher = Watcher(configuration: watching, logger: logger)
         let intake = IntakeService(watcher: watcher, store: store, ruleBook: ruleBook, logger: logger)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: WatchService(watcher: watcher), serviceName: "watch"),

@@ -39,12 +39,17 @@ struct IntakeService: Service {
                     logger.error("could not record rule baselines", metadata: ["error": "\(error)"])
                 }
                 if rules.watchFolders != previous { watcher.update(roots: rules.watchFolders) }
+            case .folderStamps(let stamps):
+                do { try await intake.keepFolderStamps(stamps) } catch {
+                    logger.warning("could not keep folder stamps; the next start lists every folder", metadata: ["error": "\(error)"])
+                }
             case .reconciled(let summary):
                 logger.info(
                     "reconcile scan finished",
                     metadata: [
                         "scan.reason": "\(summary.reason.rawValue)", "scan.folders": "\(summary.folders)",
                         "scan.files": "\(summary.files)", "scan.watches": "\(summary.watches)",
+                        "scan.unchanged_folders": "\(summary.unchangedFolders)",
                     ])
             }
         }

@@ -18,21 +18,43 @@ final class Intake {
     private let store: Store
     private let ruleBook: RuleBook
     private let logger: Logger
-    private var index: [String: KnownFile]
+    /// Loaded on the first batch: a start-up over an unchanged tree reports no files and never needs it.
+    private var loadedIndex: [String: KnownFile]?
     private var baselines: [String: Int64] = [:]
+    /// False once a batch failed to commit since the last folder stamps; stamps are then not kept, since they
+    /// would let the next start skip folders whose files were never recorded.
+    private var everyBatchRecorded = true
 
     init(store: Store, ruleBook: RuleBook, logger: Logger) async throws {
         self.store = store
         self.ruleBook = ruleBook
         self.logger = logger
-        self.index = try await store.loadFileIndex()
         try await adoptBaselines(for: ruleBook.ruleSet)
+    }
+
+    /// Keeps the folder stamps of a finished reconcile when every file it reported was recorded.
+    func keepFolderStamps(_ stamps: [FolderStamp]) async throws {
+        defer { everyBatchRecorded = true }
+        guard everyBatchRecorded else {
+            try await store.clearFolderStamps()
+            return
+        }
+        try await store.replaceFolderStamps(
+            stamps.map {
+                StoredFolderStamp(
+                    path: $0.path, parent: $0.parent, mtimeNanoseconds: $0.mtimeNanoseconds, inode: $0.inode,
+                    skippable: $0.skippable)
+            },
+            fingerprint: RuleBook.fingerprint(of: ruleBook.ruleSet))
     }
 
     /// Records a baseline for rules seen for the first time and loads the stored ones.
     func adoptBaselines(for rules: RuleSet) async throws {
         for rule in rules.rules where baselines[rule.name] == nil {
-            let since = Self.modificationDate(of: rule.sourceFile) ?? Date()
+            // The store keeps dates to the millisecond; round down so a file written in the same kernel clock
+            // tick as the rule file (same timestamp) still counts as arriving after it.
+            let modified = (Self.modificationDate(of: rule.sourceFile) ?? Date()).timeIntervalSince1970
+            let since = Date(timeIntervalSince1970: (modified * 1000).rounded(.down) / 1000 - 0.001)
             let stored = try await store.setRuleBaselineIfAbsent(rule: rule.name, since: since)
             baselines[rule.name] = Int64((stored.timeIntervalSince1970 * 1_000_000_000).rounded(.down))
         }
@@ -40,6 +62,23 @@ final class Intake {
 
     /// Hashes what changed and commits the batch; returns the jobs it created.
     func process(_ files: [FileReady]) async throws -> [JobRecord] {
+        do {
+            return try await record(files)
+        } catch {
+            everyBatchRecorded = false
+            throw error
+        }
+    }
+
+    private func record(_ files: [FileReady]) async throws -> [JobRecord] {
+        var index: [String: KnownFile]
+        if let loadedIndex {
+            index = loadedIndex
+        } else {
+            index = try await store.loadFileIndex()
+        }
+        loadedIndex = nil  // owned here while this batch runs, so updates do not copy the dictionary
+        defer { loadedIndex = index }
         let rules = ruleBook.ruleSet
         var intake: [IntakeFile] = []
         var previous: [String: KnownFile?] = [:]

@@ -1,4 +1,6 @@
+import Crypto
 import DropboltCore
+import Foundation
 import Logging
 import Synchronization
 
@@ -19,6 +21,16 @@ public final class RuleBook: Sendable {
     /// Loads the rules folder named by `configuration` (what `rules check`, `rules explain` and `status` read).
     public static func loadRules(configuration: DropboltConfiguration) -> RuleSet {
         RuleSet.load(folder: configuration.rulesFolder, baseFolder: configuration.configFile.parentFolder)
+    }
+
+    /// A digest of everything in `rules` that decides which files are candidates, so folder stamps taken under
+    /// other rules are not trusted.
+    public static func fingerprint(of rules: RuleSet) -> String {
+        var text = "ignore-v1"
+        for rule in rules.rules {
+            text += "\n\(rule.name)|\(rule.watch)|\(rule.recursive)|\(rule.enabled)|\(rule.match)|\(rule.exclude)|\(rule.output)"
+        }
+        return SHA256.hash(data: Array(text.utf8)).map { String(format: "%02x", $0) }.joined()
     }
 
     /// The rules in force.
