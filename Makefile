@@ -1,7 +1,7 @@
 # dropbolt front door. `make run` and `make test` work on a fresh Debian machine as root.
 SHELL := /bin/bash
 SWIFT ?= swift
-APT_PACKAGES := libinotifytools0-dev libsqlite3-dev inotify-tools
+APT_PACKAGES := libinotifytools0-dev libsqlite3-dev libsecp256k1-dev inotify-tools
 BENCH_APT_PACKAGES := inotify-tools findutils hyperfine coreutils python3
 CONFIG ?= dropbolt.yaml
 
@@ -38,9 +38,13 @@ run: build
 	$(SWIFT) run dropbolt run --config $(CONFIG)
 
 ## test: every test. --no-parallel: libinotifytools is process-global, one watcher at a time.
-test: deps
+test: deps lnbits
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --no-parallel
+
+## lnbits: the real LNbits wallet (PyPI, FakeWallet funding) the integration tests pay through.
+lnbits:
+	tools/lnbits/install.sh
 
 ## bench: whole-process measurements with baselines from the same run (see bench/README.md).
 bench: deps bench-deps release

@@ -14,12 +14,20 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
     ],
     targets: [
         .systemLibrary(
             name: "CInotifyTools",
             pkgConfig: nil,
             providers: [.apt(["libinotifytools0-dev"])]
+        ),
+        .systemLibrary(
+            name: "CSecp256k1",
+            pkgConfig: nil,
+            providers: [.apt(["libsecp256k1-dev"])]
         ),
         .target(
             name: "DropboltCore",
@@ -33,13 +41,41 @@ let package = Package(
             ]
         ),
         .target(
+            name: "DropboltLightning",
+            dependencies: [
+                "DropboltCore", "CSecp256k1",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        .target(
+            name: "DropboltL402",
+            dependencies: [
+                "DropboltCore", "DropboltLightning",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+        .target(
+            name: "DropboltSats4AI",
+            dependencies: ["DropboltCore", "DropboltL402"]
+        ),
+        .target(
             name: "DropboltStore",
             dependencies: ["DropboltCore", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .target(
             name: "DropboltEngine",
             dependencies: [
-                "DropboltCore", "DropboltWatch", "DropboltStore",
+                "DropboltCore", "DropboltWatch", "DropboltStore", "DropboltLightning", "DropboltL402", "DropboltSats4AI",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -71,6 +107,21 @@ let package = Package(
             ]
         ),
         .testTarget(
+            name: "DropboltLightningTests",
+            dependencies: [
+                "DropboltLightning", "DropboltCore", "CSecp256k1", "DropboltTesting",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .testTarget(
+            name: "DropboltL402Tests",
+            dependencies: ["DropboltL402", .product(name: "Crypto", package: "swift-crypto")]
+        ),
+        .testTarget(
+            name: "DropboltSats4AITests",
+            dependencies: ["DropboltSats4AI"]
+        ),
+        .testTarget(
             name: "DropboltStoreTests",
             dependencies: [
                 "DropboltStore", "DropboltCore", "DropboltTesting",
@@ -81,6 +132,10 @@ let package = Package(
             name: "DropboltEngineTests",
             dependencies: [
                 "DropboltEngine", "DropboltStore", "DropboltWatch", "DropboltCore", "DropboltTesting",
+                "DropboltLightning", "DropboltL402", "DropboltSats4AI",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

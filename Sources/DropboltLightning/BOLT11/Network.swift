@@ -1,0 +1,13 @@
+/// The Bitcoin network an invoice is for, from the currency prefix after `ln` in its human-readable part.
+///
+/// The raw value is the BOLT 11 currency prefix: `lnbc…` is ``bitcoin``, `lnbcrt…` is ``regtest``.
+public enum Network: String, Sendable, Hashable, CaseIterable, Codable {
+    /// Bitcoin mainnet, `bc`.
+    case bitcoin = "bc"
+    /// Bitcoin testnet, `tb`.
+    case testnet = "tb"
+    /// Bitcoin signet, `tbs`.
+    case signet = "tbs"
+    /// Bitcoin regtest, `bcrt`.
+    case regtest = "bcrt"
+}
