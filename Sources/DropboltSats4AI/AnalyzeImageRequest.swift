@@ -1,0 +1,44 @@
+/// The body of `POST /api/l402/analyze-image`: describe or answer a question about an image.
+///
+/// ```swift
+/// let request = try AnalyzeImageRequest(imageBytes: fileBytes, prompt: "List the products shown")
+/// let body = try request.encodedBody()
+/// ```
+///
+/// Wire form: `{"image":…,"modelId":…,"prompt":…}`, keys sorted, no spaces, `nil` or empty optional fields left
+/// out (the provider's default prompt is "What's in this image?").
+public struct AnalyzeImageRequest: Sendable, Hashable {
+    /// The image as base64, raw or as a `data:image/<type>;base64,` URL; both are accepted by sats4ai.
+    public var image: String
+    /// The question; nil for the provider's default.
+    public var prompt: String?
+    /// The provider's model id, as text (sats4ai accepts a number or a string); nil for its default model.
+    public var modelId: String?
+
+    /// Creates a request from an image that is already base64-encoded.
+    public init(image: String, prompt: String? = nil, modelId: String? = nil) {
+        self.image = image
+        self.prompt = prompt
+        self.modelId = modelId
+    }
+
+    /// Creates a request from the bytes of an image file, sent as a `data:` URL with the detected media type
+    /// (without a prefix sats4ai assumes PNG).
+    ///
+    /// - Throws: ``Sats4AIError`` `emptyImage` for no bytes, `unknownImageType` when the bytes are not a JPEG,
+    ///   PNG, WebP, GIF or HEIC/HEIF image.
+    public init(imageBytes: [UInt8], prompt: String? = nil, modelId: String? = nil) throws(Sats4AIError) {
+        self.init(image: try ImageContentType.dataURL(for: imageBytes), prompt: prompt, modelId: modelId)
+    }
+
+    /// The JSON body, deterministic to the byte: the same request always gives the same bytes.
+    ///
+    /// - Throws: ``Sats4AIError`` `emptyImage` when ``image`` is empty.
+    public func encodedBody() throws(Sats4AIError) -> [UInt8] {
+        guard !image.isEmpty else { throw .emptyImage("the image to analyze is empty") }
+        var members: [(key: String, value: String)] = [("image", image)]
+        if let prompt, !prompt.isEmpty { members.append(("prompt", prompt)) }
+        if let modelId, !modelId.isEmpty { members.append(("modelId", modelId)) }
+        return CanonicalJSON.object(members)
+    }
+}

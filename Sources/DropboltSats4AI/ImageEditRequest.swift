@@ -1,0 +1,68 @@
+/// The body of `POST /api/l402/image-edit`: edit an image by prompt.
+///
+/// ```swift
+/// let request = try ImageEditRequest(prompt: rule.prompt, imageBytes: fileBytes, outputFormat: "png")
+/// let body = try request.encodedBody()   // spool these bytes; the paid retry re-sends them unchanged
+/// ```
+///
+/// Wire form: `{"aspect_ratio":…,"image":…,"modelId":…,"output_format":…,"prompt":…}`, keys sorted, no spaces,
+/// `nil` or empty optional fields left out (the provider then uses its default).
+public struct ImageEditRequest: Sendable, Hashable {
+    /// What to do to the image, e.g. "Remove the background". Must not be empty.
+    public var prompt: String
+    /// The image as base64, raw or as a `data:image/<type>;base64,` URL; both are accepted by sats4ai.
+    public var image: String
+    /// `match_input_image`, `1:1`, `4:3` or `16:9`; nil for the provider's default.
+    public var aspectRatio: String?
+    /// `jpg`, `png` or `webp`; nil for the provider's default (`jpg`).
+    public var outputFormat: String?
+    /// The provider's model id, as text; nil for the provider's default model.
+    public var modelId: String?
+
+    /// Creates a request from an image that is already base64-encoded.
+    public init(
+        prompt: String,
+        image: String,
+        aspectRatio: String? = nil,
+        outputFormat: String? = nil,
+        modelId: String? = nil
+    ) {
+        self.prompt = prompt
+        self.image = image
+        self.aspectRatio = aspectRatio
+        self.outputFormat = outputFormat
+        self.modelId = modelId
+    }
+
+    /// Creates a request from the bytes of an image file.
+    ///
+    /// The image is sent as a `data:` URL whose media type comes from the file's magic bytes: sats4ai takes a
+    /// prefix-less image to be PNG, so a JPEG, WebP, GIF or HEIC file is labelled explicitly.
+    ///
+    /// - Throws: ``Sats4AIError`` `emptyImage` for no bytes, `unknownImageType` when the bytes are not a JPEG,
+    ///   PNG, WebP, GIF or HEIC/HEIF image.
+    public init(
+        prompt: String,
+        imageBytes: [UInt8],
+        aspectRatio: String? = nil,
+        outputFormat: String? = nil,
+        modelId: String? = nil
+    ) throws(Sats4AIError) {
+        let image = try ImageContentType.dataURL(for: imageBytes)
+        self.init(prompt: prompt, image: image, aspectRatio: aspectRatio, outputFormat: outputFormat, modelId: modelId)
+    }
+
+    /// The JSON body, deterministic to the byte: the same request always gives the same bytes.
+    ///
+    /// - Throws: ``Sats4AIError`` `emptyPrompt` or `emptyImage`; the provider would reject them after minting an
+    ///   invoice, or worse, after payment.
+    public func encodedBody() throws(Sats4AIError) -> [UInt8] {
+        guard !prompt.isEmpty else { throw .emptyPrompt("an image edit needs a prompt") }
+        guard !image.isEmpty else { throw .emptyImage("the image to edit is empty") }
+        var members: [(key: String, value: String)] = [("prompt", prompt), ("image", image)]
+        if let aspectRatio, !aspectRatio.isEmpty { members.append(("aspect_ratio", aspectRatio)) }
+        if let outputFormat, !outputFormat.isEmpty { members.append(("output_format", outputFormat)) }
+        if let modelId, !modelId.isEmpty { members.append(("modelId", modelId)) }
+        return CanonicalJSON.object(members)
+    }
+}
