@@ -63,7 +63,12 @@ let package = Package(
         ),
         .target(
             name: "DropboltSats4AI",
-            dependencies: ["DropboltCore", "DropboltL402"]
+            dependencies: [
+                "DropboltCore", "DropboltL402", "DropboltLightning",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
         ),
         .target(
             name: "DropboltStore",

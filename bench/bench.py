@@ -65,6 +65,8 @@ rules: rules
 state: state
 settle_seconds: 0
 rescan_minutes: 0
+provider:
+  url: http://127.0.0.1:9
 """
 
 RULE_YAML = """\
@@ -191,7 +193,8 @@ class Daemon:
     """`dropbolt run` on a temp tree, with its stderr read line by line."""
 
     def __init__(self, binary: Path, config: Path):
-        argv = [str(binary), "run", "--config", str(config), "--log-level", "info"]
+        # --queue-only: rows (a) and (c) measure watching and queueing, not the paid pipeline.
+        argv = [str(binary), "run", "--queue-only", "--config", str(config), "--log-level", "info"]
         self.proc = spawn(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         self.log = LineStream(self.proc.stderr, "dropbolt")
 

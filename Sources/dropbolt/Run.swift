@@ -11,11 +11,14 @@ struct Run: AsyncParsableCommand {
     @Flag(name: .long, help: "Reconcile every watched folder once, queue what is new, and exit.")
     var once = false
 
+    @Flag(name: .long, help: "Watch and queue jobs, but neither quote nor pay nor write outputs.")
+    var queueOnly = false
+
     func run() async throws {
         let configuration = try global.loadConfiguration()
         let logger = global.bootstrapLogging()
         do {
-            try await Daemon(configuration: configuration, options: .init(once: once), logger: logger).run()
+            try await Daemon(configuration: configuration, options: .init(once: once, processJobs: !queueOnly), logger: logger).run()
         } catch {
             printError("dropbolt: \(error)")
             throw ExitCode(1)

@@ -46,7 +46,7 @@ struct BinarySmokeTests {
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.binary)
-        process.arguments = ["run", "--config", harness.configPath, "--log-level", "info"]
+        process.arguments = ["run", "--queue-only", "--config", harness.configPath, "--log-level", "info"]
         process.standardError = log
         process.standardOutput = FileHandle.nullDevice
         try process.run()

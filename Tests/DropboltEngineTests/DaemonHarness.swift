@@ -1,4 +1,6 @@
+import AsyncHTTPClient
 import DropboltCore
+import DropboltLightning
 import DropboltStore
 import DropboltTesting
 import DropboltWatch
@@ -31,6 +33,7 @@ struct DaemonHarness {
     /// Writes `dropbolt.yaml` (with `extraConfig` appended) and the rule files, and makes the inboxes.
     init(
         settleSeconds: Double = 0.3, rescanMinutes: Double = 0, extraConfig: String = "",
+        providerURL: String = "http://127.0.0.1:9",
         rules: [String: String] = ["products": productsRule, "captions": captionsRule]
     ) throws {
         directory = try TemporaryDirectory(prefix: "daemon")
@@ -43,6 +46,8 @@ struct DaemonHarness {
             contents: """
                 rules: rules
                 state: state
+                provider:
+                  url: \(providerURL)
                 settle_seconds: \(settleSeconds)
                 rescan_minutes: \(rescanMinutes)
                 \(extraConfig)
@@ -56,11 +61,15 @@ struct DaemonHarness {
     }
 
     /// Starts the daemon and waits until its start-up reconcile finished (every folder watched).
-    func start(once: Bool = false) async throws -> RunningDaemon {
+    ///
+    /// Without `wallet` the pipeline does not run (the harness tests watching and queueing); with one, jobs are
+    /// quoted, paid and fetched from the config's provider (a loopback fake).
+    func start(once: Bool = false, wallet: (any Wallet)? = nil) async throws -> RunningDaemon {
         let daemon = Daemon(
-            configuration: try configuration(), options: .init(once: once, handleSignals: false),
+            configuration: try configuration(),
+            options: .init(once: once, handleSignals: false, processJobs: wallet != nil),
             logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
-        let parts = try await daemon.makeServiceGroup()
+        let parts = try await daemon.makeServiceGroup(httpClient: HTTPClient.shared, wallet: wallet)
         let group = parts.group
         let task = Task { try await group.run() }
         let running = RunningDaemon(task: task, group: group, watcher: parts.watcher)
@@ -74,8 +83,8 @@ struct DaemonHarness {
 
     /// Runs `body` against a started daemon and always stops it, so a failing test never leaves a watcher
     /// holding inotify for the tests after it.
-    func withDaemon(_ body: (RunningDaemon) async throws -> Void) async throws {
-        let daemon = try await start()
+    func withDaemon(wallet: (any Wallet)? = nil, _ body: (RunningDaemon) async throws -> Void) async throws {
+        let daemon = try await start(wallet: wallet)
         do {
             try await body(daemon)
         } catch {

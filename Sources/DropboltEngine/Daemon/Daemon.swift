@@ -1,7 +1,12 @@
+import AsyncHTTPClient
 import DropboltCore
+import DropboltLightning
+import DropboltSats4AI
+import Foundation
 import DropboltStore
 import DropboltWatch
 import Logging
+import NIOCore
 import ServiceLifecycle
 import UnixSignals
 
@@ -18,11 +23,14 @@ public struct Daemon: Sendable {
         public var once: Bool
         /// Trap SIGTERM/SIGINT (graceful shutdown) and SIGHUP (reload). Tests run without.
         public var handleSignals: Bool
+        /// Run the pipeline (quote, pay, fetch, write). False only watches and queues (`--queue-only`).
+        public var processJobs: Bool
 
         /// Creates options; the defaults are those of `dropbolt run`.
-        public init(once: Bool = false, handleSignals: Bool = true) {
+        public init(once: Bool = false, handleSignals: Bool = true, processJobs: Bool = true) {
             self.once = once
             self.handleSignals = handleSignals
+            self.processJobs = processJobs
         }
     }
 
@@ -45,19 +53,44 @@ public struct Daemon: Sendable {
     ///
     /// - Throws: ``StoreError`` when the state folder or database cannot be opened; a service's error.
     public func run() async throws {
-        try await makeServiceGroup().group.run()
+        let httpClient = Self.makeHTTPClient()
+        do {
+            try await makeServiceGroup(httpClient: httpClient).group.run()
+        } catch {
+            try? await httpClient.shutdown()
+            throw error
+        }
+        try await httpClient.shutdown()
+    }
+
+    /// One client for the provider and the wallet, with explicit connect timeouts and no redirects (a POST
+    /// carrying a credential must not be re-sent elsewhere).
+    static func makeHTTPClient() -> HTTPClient {
+        var configuration = HTTPClient.Configuration()
+        configuration.redirectConfiguration = .disallow
+        configuration.timeout = .init(connect: .seconds(10), read: .seconds(180))
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 
     /// Builds everything `run` runs; tests keep the watcher to observe it.
-    func makeServiceGroup() async throws -> (group: ServiceGroup, watcher: Watcher, store: Store) {
+    func makeServiceGroup(
+        httpClient: HTTPClient, wallet override: (any Wallet)? = nil
+    ) async throws -> (group: ServiceGroup, watcher: Watcher, store: Store) {
         let store = try Store.open(stateFolder: configuration.stateFolder)
+        let wallet: (any Wallet)? =
+            try override
+            ?? configuration.wallet.map {
+                try WalletFactory.make($0, httpClient: httpClient, environment: ProcessInfo.processInfo.environment)
+            }
         let ruleBook = RuleBook(configuration: configuration)
         logRules(ruleBook.ruleSet, logger: logger)
         if let http = configuration.http {
             logger.warning("the status endpoint is not served by this version; http is ignored", metadata: ["http": "\(http)"])
         }
-        if configuration.wallet == nil {
+        if wallet == nil {
             logger.notice("no wallet configured: quote-only mode, nothing will ever be paid")
+        } else {
+            logger.info("wallet configured", metadata: ["wallet.backend": "\(wallet?.backendName ?? "")"])
         }
         var watching = watcherConfiguration(ruleBook: ruleBook)
         watching.folderStamps = try await store.folderStamps(fingerprint: RuleBook.fingerprint(of: ruleBook.ruleSet))
@@ -75,6 +108,16 @@ public struct Daemon: Sendable {
                 successTerminationBehavior: options.once ? .gracefullyShutdownGroup : .cancelGroup,
                 serviceName: "intake"),
         ]
+        let context = PipelineContext(
+            configuration: configuration, store: store, ruleBook: ruleBook,
+            provider: Sats4AIClient(
+                baseURL: configuration.provider.url, httpClient: httpClient,
+                timeout: .seconds(configuration.provider.timeoutSeconds)),
+            wallet: wallet, spool: try Spool(stateFolder: configuration.stateFolder), logger: logger)
+        if options.processJobs && !options.once {
+            services.append(
+                .init(service: PipelineService(context: context, workers: configuration.workers), serviceName: "pipeline"))
+        }
         if options.handleSignals && !options.once {
             services.append(.init(service: ReloadSignalService(watcher: watcher), serviceName: "reload"))
         }

@@ -45,16 +45,15 @@ public enum PayingDecision: Sendable, Equatable {
 }
 
 extension Store {
-    /// Jobs a worker can take now: `queued`, `held` whose `not_before` has passed, and jobs interrupted in
-    /// `invoiced`, `paying`, `paid` or `fetched` (recovered by their own rules), oldest first.
+    /// Jobs a worker can take now, oldest first: `queued` and `held` ones, and jobs interrupted in `invoiced`,
+    /// `paying`, `paid` or `fetched` (recovered by their own rules), each only once its `not_before` has passed.
     public func runnableJobs(now: Date, excluding busy: Set<Int64>, limit: Int) async throws -> [JobRecord] {
         try await read("list runnable jobs") { db in
             try JobRecord
                 .filter(
-                    [JobState.queued, .invoiced, .paying, .paid, .fetched].contains(JobRecord.Columns.state)
-                        || (JobRecord.Columns.state == JobState.held
-                            && (JobRecord.Columns.notBefore == nil || JobRecord.Columns.notBefore <= now))
+                    [JobState.queued, .held, .invoiced, .paying, .paid, .fetched].contains(JobRecord.Columns.state)
                 )
+                .filter(JobRecord.Columns.notBefore == nil || JobRecord.Columns.notBefore <= now)
                 .filter(!busy.contains(JobRecord.Columns.id))
                 .order(JobRecord.Columns.id)
                 .limit(limit)
@@ -234,6 +233,33 @@ extension Store {
             try db.execute(
                 sql: "UPDATE jobs SET state = ?, reason = ?, not_before = ?, refund_url = COALESCE(?, refund_url), updated_at = ? WHERE id = ?",
                 arguments: [state, reason, notBefore, refundURL, now, jobID])
+        }
+    }
+
+    /// Leaves a job in its state but not before `until`, saying why (a payment to look up again, a result to
+    /// fetch again).
+    public func deferJob(jobID: Int64, until: Date, reason: String, at now: Date) async throws {
+        try await write("defer job \(jobID)") { db in
+            try db.execute(
+                sql: "UPDATE jobs SET not_before = ?, reason = ?, updated_at = ? WHERE id = ?",
+                arguments: [until, reason, now, jobID])
+        }
+    }
+
+    /// Records where the output of a job will go (chosen once, so `{date}` and the name stay stable on retries).
+    public func recordIntendedOutput(jobID: Int64, path: String) async throws {
+        try await write("record output path of job \(jobID)") { db in
+            try db.execute(sql: "UPDATE jobs SET output_path = ? WHERE id = ?", arguments: [path, jobID])
+        }
+    }
+
+    /// Lets jobs held in quote-only mode run again, once a wallet is configured.
+    public func releaseQuoteOnlyHolds(at now: Date) async throws -> Int {
+        try await write("release quote-only holds") { db in
+            try db.execute(
+                sql: "UPDATE jobs SET not_before = NULL, updated_at = ? WHERE state = 'held' AND reason LIKE 'quote-only%'",
+                arguments: [now])
+            return db.changesCount
         }
     }
 

@@ -1,0 +1,28 @@
+import DropboltCore
+
+/// A Lightning wallet that pays BOLT11 invoices for dropbolt: the user's own node or account.
+///
+/// Every backend keeps one promise: an error says whether money may have moved
+/// (``PaymentError/moneyMayHaveMoved``). The engine never calls ``pay(_:maxFee:)`` twice for one payment hash;
+/// after a crash or an unclear answer it asks ``lookup(paymentHash:)`` instead.
+///
+/// ```swift
+/// let payment = try await wallet.pay(invoice, maxFee: .sats(10))
+/// precondition(payment.preimageMatches(invoice.paymentHash))
+/// ```
+public protocol Wallet: Sendable {
+    /// The backend's name for logs and status (`lnbits`, `lnd`, …).
+    var backendName: String { get }
+
+    /// Pays `invoice`, spending at most `maxFee` in routing fees, and returns the proof of payment.
+    ///
+    /// - Throws: ``PaymentError``; ``PaymentError/moneyMayHaveMoved`` tells whether the payment may still
+    ///   complete (then look it up, never pay again).
+    func pay(_ invoice: Invoice, maxFee: Millisatoshi) async throws(PaymentError) -> Payment
+
+    /// What the wallet knows about the payment with this hash.
+    func lookup(paymentHash: [UInt8]) async throws(PaymentError) -> PaymentStatus
+
+    /// The spendable balance.
+    func balance() async throws(PaymentError) -> Millisatoshi
+}

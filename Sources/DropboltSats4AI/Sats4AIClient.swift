@@ -1,0 +1,113 @@
+import AsyncHTTPClient
+import DropboltLightning
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+/// One HTTP answer from the provider, whole: status, headers and body.
+public struct ProviderReply: Sendable {
+    /// The HTTP status code.
+    public var status: Int
+    /// Header values by lowercased name, in order (a repeated header keeps every value).
+    public var headers: [String: [String]]
+    /// The body bytes (capped; see ``Sats4AIClient``).
+    public var body: [UInt8]
+
+    /// Creates a reply.
+    public init(status: Int, headers: [String: [String]], body: [UInt8]) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+
+    /// Every value of one header (case-insensitive).
+    public func values(_ name: String) -> [String] { headers[name.lowercased()] ?? [] }
+
+    /// The parsed error envelope (never throws; non-JSON bodies keep their text).
+    public var errorBody: ProviderErrorBody {
+        ProviderErrorBody(
+            body: body, errorCodeHeader: values("x-error-code").first, retryAfterHeader: values("retry-after").first)
+    }
+}
+
+/// Why a request to the provider got no answer, and whether it may have arrived.
+public struct ProviderTransportError: Error, Sendable, CustomStringConvertible {
+    /// The request certainly never reached the provider.
+    public var neverDelivered: Bool
+    /// What happened.
+    public var message: String
+    /// The description.
+    public var description: String { message }
+}
+
+/// Talks HTTP to sats4ai (or anything with its API): the POST that gets a 402, the paid retry, downloads.
+///
+/// It knows nothing of payment; the engine journals each step between calls.
+public struct Sats4AIClient: Sendable {
+    /// Largest response body accepted (an edited image in base64 plus JSON).
+    public static let maximumResponseBytes = 96 << 20
+
+    private let baseURL: String
+    private let client: HTTPClient
+    private let timeout: TimeAmount
+
+    /// Creates a client for `baseURL` (no trailing slash), e.g. `https://sats4ai.com`.
+    public init(baseURL: String, httpClient: HTTPClient, timeout: Duration) {
+        self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        self.client = httpClient
+        self.timeout = .seconds(timeout.components.seconds)
+    }
+
+    /// The full URL of an endpoint, for logs (`l402.url`).
+    public func url(of endpoint: Sats4AIEndpoint) -> String { baseURL + endpoint.path }
+
+    /// POSTs `body` (JSON bytes) to `endpoint`, with `authorization` on the paid retry.
+    ///
+    /// - Throws: ``ProviderTransportError`` when no complete answer came back.
+    public func post(
+        _ endpoint: Sats4AIEndpoint, body: [UInt8], authorization: String? = nil
+    ) async throws(ProviderTransportError) -> ProviderReply {
+        var request = HTTPClientRequest(url: url(of: endpoint))
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.headers.add(name: "Accept", value: "application/json")
+        request.headers.add(name: "User-Agent", value: "dropbolt")
+        if let authorization { request.headers.add(name: "Authorization", value: authorization) }
+        request.body = .bytes(ByteBuffer(bytes: body))
+        return try await execute(request)
+    }
+
+    /// GETs a free endpoint (`/api/l402/models`).
+    public func get(_ endpoint: Sats4AIEndpoint) async throws(ProviderTransportError) -> ProviderReply {
+        var request = HTTPClientRequest(url: url(of: endpoint))
+        request.headers.add(name: "Accept", value: "application/json")
+        return try await execute(request)
+    }
+
+    /// Downloads a result URL (`imageUrl`) at once, capped at `limit` bytes.
+    public func download(_ url: String, limit: Int) async throws(ProviderTransportError) -> ProviderReply {
+        var request = HTTPClientRequest(url: url)
+        request.headers.add(name: "User-Agent", value: "dropbolt")
+        return try await execute(request, limit: limit)
+    }
+
+    private func execute(
+        _ request: HTTPClientRequest, limit: Int = Sats4AIClient.maximumResponseBytes
+    ) async throws(ProviderTransportError) -> ProviderReply {
+        let response: HTTPClientResponse
+        do {
+            response = try await client.execute(request, timeout: timeout)
+        } catch {
+            throw ProviderTransportError(
+                neverDelivered: HTTPFailure.neverDelivered(error), message: "\(request.url): \(error)")
+        }
+        var headers: [String: [String]] = [:]
+        for header in response.headers { headers[header.name.lowercased(), default: []].append(header.value) }
+        do {
+            let body = try await response.body.collect(upTo: limit)
+            return ProviderReply(status: Int(response.status.code), headers: headers, body: Array(body.readableBytesView))
+        } catch {
+            throw ProviderTransportError(neverDelivered: false, message: "\(request.url): answer cut off: \(error)")
+        }
+    }
+}
