@@ -1,4 +1,5 @@
 import Crypto
+import DropboltLightning
 
 /// The proof of payment sent back to the server: the challenge's token and the invoice's preimage.
 ///
@@ -47,16 +48,7 @@ public struct L402Credential: Sendable, Hashable {
     }
 
     /// The preimage as 64 lowercase hex digits (Aperture only accepts lowercase).
-    public var preimageHex: String {
-        let digits = Array("0123456789abcdef".utf8)
-        var text: [UInt8] = []
-        text.reserveCapacity(preimage.count * 2)
-        for byte in preimage {
-            text.append(digits[Int(byte >> 4)])
-            text.append(digits[Int(byte & 0x0F)])
-        }
-        return String(decoding: text, as: UTF8.self)
-    }
+    public var preimageHex: String { Hex.string(preimage) }
 
     /// The value of the `Authorization` header: `L402 <token>:<preimage as lowercase hex>`.
     ///

@@ -1,5 +1,6 @@
 import Crypto
 import DropboltCore
+import DropboltLightning
 import Foundation
 import Logging
 import Synchronization
@@ -30,7 +31,7 @@ public final class RuleBook: Sendable {
         for rule in rules.rules {
             text += "\n\(rule.name)|\(rule.watch)|\(rule.recursive)|\(rule.enabled)|\(rule.match)|\(rule.exclude)|\(rule.output)"
         }
-        return SHA256.hash(data: Array(text.utf8)).map { String(format: "%02x", $0) }.joined()
+        return Hex.string(Array(SHA256.hash(data: Array(text.utf8))))
     }
 
     /// The rules in force.

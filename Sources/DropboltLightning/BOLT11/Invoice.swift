@@ -79,22 +79,11 @@ public struct Invoice: Sendable, Hashable {
 
     /// ``paymentHash`` as 64 lower-case hex digits, the form wallets' APIs and logs use.
     public var paymentHashHex: String {
-        Self.hex(paymentHash)
+        Hex.string(paymentHash)
     }
 
     /// ``payee`` as 66 lower-case hex digits.
     public var payeeHex: String {
-        Self.hex(payee)
-    }
-
-    static func hex(_ bytes: [UInt8]) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var output: [UInt8] = []
-        output.reserveCapacity(bytes.count * 2)
-        for byte in bytes {
-            output.append(digits[Int(byte >> 4)])
-            output.append(digits[Int(byte & 0x0f)])
-        }
-        return String(decoding: output, as: UTF8.self)
+        Hex.string(payee)
     }
 }
