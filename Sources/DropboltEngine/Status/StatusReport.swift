@@ -30,6 +30,23 @@ public struct StatusReport: Codable, Sendable {
         public var problems: [String]
     }
 
+    /// Spend so far against every limit, in msat.
+    public struct Budget: Codable, Sendable {
+        /// One limit and what counts against it.
+        public struct Line: Codable, Sendable {
+            /// `daily`, `monthly`, or `rule <name> daily`.
+            public var limit: String
+            /// Spent (amounts and fees) in the window.
+            public var spentMsat: Int64
+            /// The limit.
+            public var limitMsat: Int64
+        }
+        /// Today's and this month's lines, then each rule with a daily limit.
+        public var lines: [Line]
+        /// Reserved for payments in flight (counts against every limit until settled).
+        public var reservedMsat: Int64
+    }
+
     /// The configuration file in use.
     public var config: String
     /// The state folder (database and spool).
@@ -44,6 +61,10 @@ public struct StatusReport: Codable, Sendable {
     public var files: Int
     /// The newest waiting jobs (queued or held), at most 50.
     public var queue: [QueuedJob]
+    /// Jobs where money moved but no result came (never retried automatically), with refund links.
+    public var attention: [QueuedJob]
+    /// Spend against the limits.
+    public var budget: Budget?
     /// The rules.
     public var rules: RulesSummary
 
@@ -60,6 +81,8 @@ public struct StatusReport: Codable, Sendable {
             jobs: Dictionary(uniqueKeysWithValues: JobState.allCases.map { ($0.rawValue, 0) }),
             files: 0,
             queue: [],
+            attention: [],
+            budget: nil,
             rules: RulesSummary(
                 enabled: ruleSet.rules.filter(\.enabled).map(\.name),
                 disabled: ruleSet.rules.filter { !$0.enabled }.map(\.name),
@@ -71,11 +94,31 @@ public struct StatusReport: Codable, Sendable {
         report.databaseExists = true
         for (state, count) in try await store.jobCounts() { report.jobs[state.rawValue] = count }
         report.files = try await store.fileCount()
-        report.queue = try await store.jobs(in: [.queued, .held], limit: 50).map {
+        let entry = { (job: JobRecord) in
             QueuedJob(
-                id: $0.id ?? 0, rule: $0.rule, path: $0.path, state: $0.state.rawValue, reason: $0.reason,
-                createdAt: $0.createdAt)
+                id: job.id ?? 0, rule: job.rule, path: job.path, state: job.state.rawValue,
+                reason: [job.reason, job.refundURL.map { "refund: \($0)" }].compactMap { $0 }.joined(separator: "; "),
+                createdAt: job.createdAt)
         }
+        report.queue = try await store.jobs(in: [.queued, .held, .invoiced, .paying, .paid, .fetched], limit: 50).map(entry)
+        report.attention = try await store.jobs(in: [.attention], limit: 1000).map(entry)
+        let limits = BudgetCalendar.limits(for: nil, budget: configuration.budget, now: Date())
+        var lines = [
+            Budget.Line(
+                limit: "daily", spentMsat: try await store.spentTotal(since: limits.dayStart), limitMsat: limits.dailyMsat),
+            Budget.Line(
+                limit: "monthly", spentMsat: try await store.spentTotal(since: limits.monthStart),
+                limitMsat: limits.monthlyMsat),
+        ]
+        for rule in ruleSet.rules {
+            guard let daily = rule.dailySats else { continue }
+            lines.append(
+                Budget.Line(
+                    limit: "rule \(rule.name) daily",
+                    spentMsat: try await store.spentTotal(since: limits.dayStart, rule: rule.name),
+                    limitMsat: daily * 1000))
+        }
+        report.budget = Budget(lines: lines, reservedMsat: try await store.reservedTotal())
         return report
     }
 
@@ -98,10 +141,17 @@ public struct StatusReport: Codable, Sendable {
         }
         lines.append("files:   \(files) known")
         lines.append("jobs:    " + (counts.isEmpty ? "none" : counts.joined(separator: ", ")))
-        if !queue.isEmpty {
-            lines.append("queue (newest first):")
-            for job in queue {
-                let reason = job.reason.map { " — \($0)" } ?? ""
+        if let budget {
+            for line in budget.lines {
+                lines.append("spend:   \(line.limit) \(line.spentMsat / 1000) of \(line.limitMsat / 1000) sats")
+            }
+            if budget.reservedMsat > 0 { lines.append("spend:   \(budget.reservedMsat / 1000) sats reserved for payments in flight") }
+        }
+        for (title, jobs) in [("needs attention (money moved, no result):", attention), ("queue (newest first):", queue)]
+        where !jobs.isEmpty {
+            lines.append(title)
+            for job in jobs {
+                let reason = job.reason.flatMap { $0.isEmpty ? nil : " — \($0)" } ?? ""
                 lines.append("  #\(job.id) \(job.state) \(job.rule) \(job.path)\(reason)")
             }
         }
