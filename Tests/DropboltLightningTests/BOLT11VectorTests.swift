@@ -1,5 +1,6 @@
 import DropboltCore
 import DropboltLightning
+import DropboltTesting
 import Foundation
 import Testing
 

@@ -1,13 +1,14 @@
 import DropboltCore
 import DropboltLightning
+import DropboltTesting
 import Foundation
 import Testing
 
 /// BOLT 11 rules checked one at a time on invoices signed by the tests.
 @Suite("Invoice decoding")
 struct InvoiceDecodingTests {
-    typealias Field = TestInvoiceSigner.Field
-    let signer = TestInvoiceSigner()
+    typealias Field = InvoiceSigner.Field
+    let signer = InvoiceSigner()
 
     func expectError(_ code: String, _ invoice: String, sourceLocation: Testing.SourceLocation = #_sourceLocation) {
         do {
@@ -22,7 +23,7 @@ struct InvoiceDecodingTests {
     func allFields() throws {
         let string = signer.invoice(
             hrp: "lntb2500u",
-            fields: TestInvoiceSigner.basicFields + [
+            fields: InvoiceSigner.basicFields + [
                 .integer("x", 60), .integer("c", 40), .features([8, 14, 17]), .bytes("m", [0x01, 0xfa, 0xfa, 0xf0]),
                 Field(type: "f", words: [17] + Bech32.words(fromBytes: [UInt8](repeating: 7, count: 20))),
                 Field(type: "r", words: Bech32.words(fromBytes: [UInt8](repeating: 2, count: 51))),
@@ -32,14 +33,14 @@ struct InvoiceDecodingTests {
         #expect(invoice.string == string)
         #expect(invoice.network == .testnet)
         #expect(invoice.amount == Millisatoshi(250_000_000))
-        #expect(invoice.timestampSeconds == TestInvoiceSigner.timestamp)
-        #expect(invoice.paymentHash == TestInvoiceSigner.paymentHash)
-        #expect(invoice.paymentSecret == TestInvoiceSigner.paymentSecret)
+        #expect(invoice.timestampSeconds == InvoiceSigner.timestamp)
+        #expect(invoice.paymentHash == InvoiceSigner.paymentHash)
+        #expect(invoice.paymentSecret == InvoiceSigner.paymentSecret)
         #expect(invoice.description == "coffee")
         #expect(invoice.descriptionHash == nil)
         #expect(invoice.expirySeconds == 60)
         #expect(invoice.minFinalCLTVExpiry == 40)
-        #expect(invoice.payeeHex == TestInvoiceSigner.specPayeeHex)
+        #expect(invoice.payeeHex == InvoiceSigner.specPayeeHex)
         #expect(invoice.metadata == [0x01, 0xfa, 0xfa, 0xf0])
         #expect(invoice.fallbackAddressFields.count == 1)
         #expect(invoice.routeHintFields.count == 1)
@@ -126,7 +127,7 @@ struct InvoiceDecodingTests {
 
     @Test("expiry arithmetic: expired from timestamp + expiry on, saturating for absurd expiries")
     func expiry() throws {
-        let invoice = try Invoice.decode(signer.invoice(fields: TestInvoiceSigner.basicFields + [.integer("x", 60)]))
+        let invoice = try Invoice.decode(signer.invoice(fields: InvoiceSigner.basicFields + [.integer("x", 60)]))
         let created = Date(timeIntervalSince1970: 1_496_314_658)
         #expect(invoice.timestamp == created)
         #expect(invoice.expiresAtSeconds == 1_496_314_718)
@@ -136,7 +137,7 @@ struct InvoiceDecodingTests {
         #expect(invoice.isExpired(at: created.addingTimeInterval(60)))
         #expect(invoice.isExpired(at: .now))
 
-        let zero = try Invoice.decode(signer.invoice(fields: TestInvoiceSigner.basicFields + [.integer("x", 0)]))
+        let zero = try Invoice.decode(signer.invoice(fields: InvoiceSigner.basicFields + [.integer("x", 0)]))
         #expect(zero.expirySeconds == 0)
         #expect(zero.isExpired(at: created))
 
@@ -145,21 +146,21 @@ struct InvoiceDecodingTests {
         #expect(!fresh.isExpired(at: .now))
         #expect(fresh.isExpired(at: Date.now.addingTimeInterval(3600)))
 
-        let huge = try Invoice.decode(signer.invoice(fields: TestInvoiceSigner.basicFields + [.integer("x", .max)]))
+        let huge = try Invoice.decode(signer.invoice(fields: InvoiceSigner.basicFields + [.integer("x", .max)]))
         #expect(huge.expirySeconds == .max)
         #expect(huge.expiresAtSeconds == .max)
         #expect(!huge.isExpired(at: .distantFuture))
 
         let tooBig = Field(type: "x", words: [1] + [UInt8](repeating: 0, count: 13))
-        expectError("fieldOverflow", signer.invoice(fields: TestInvoiceSigner.basicFields + [tooBig]))
+        expectError("fieldOverflow", signer.invoice(fields: InvoiceSigner.basicFields + [tooBig]))
         let tooBigCLTV = Field(type: "c", words: [UInt8](repeating: 31, count: 13))
-        expectError("fieldOverflow", signer.invoice(fields: TestInvoiceSigner.basicFields + [tooBigCLTV]))
+        expectError("fieldOverflow", signer.invoice(fields: InvoiceSigner.basicFields + [tooBigCLTV]))
     }
 
     @Test("payment hash, payment secret and one kind of description are required")
     func requiredFields() {
-        let hash = Field.bytes("p", TestInvoiceSigner.paymentHash)
-        let secret = Field.bytes("s", TestInvoiceSigner.paymentSecret)
+        let hash = Field.bytes("p", InvoiceSigner.paymentHash)
+        let secret = Field.bytes("s", InvoiceSigner.paymentSecret)
         let description = Field.text("d", "coffee")
         let descriptionHash = Field.bytes("h", [UInt8](repeating: 0xab, count: 32))
         expectError("missingPaymentHash", signer.invoice(fields: [secret, description]))
@@ -177,7 +178,7 @@ struct InvoiceDecodingTests {
     func fieldSelection() throws {
         let hashed = try Invoice.decode(
             signer.invoice(fields: [
-                .bytes("p", TestInvoiceSigner.paymentHash), .bytes("s", TestInvoiceSigner.paymentSecret),
+                .bytes("p", InvoiceSigner.paymentHash), .bytes("s", InvoiceSigner.paymentSecret),
                 .bytes("h", [UInt8](repeating: 0xab, count: 32)),
             ])
         )
@@ -188,12 +189,12 @@ struct InvoiceDecodingTests {
         let invoice = try Invoice.decode(
             signer.invoice(fields: [
                 Field(type: "p", words: Array(Field.bytes("p", otherHash).words.prefix(51))),
-                .bytes("p", TestInvoiceSigner.paymentHash), .bytes("p", otherHash),
-                .bytes("s", TestInvoiceSigner.paymentSecret), .text("d", "first"), .text("d", "second"),
+                .bytes("p", InvoiceSigner.paymentHash), .bytes("p", otherHash),
+                .bytes("s", InvoiceSigner.paymentSecret), .text("d", "first"), .text("d", "second"),
                 .integer("x", 10), .integer("x", 20),
             ])
         )
-        #expect(invoice.paymentHash == TestInvoiceSigner.paymentHash)
+        #expect(invoice.paymentHash == InvoiceSigner.paymentHash)
         #expect(invoice.description == "first")
         #expect(invoice.expirySeconds == 10)
     }
@@ -201,12 +202,12 @@ struct InvoiceDecodingTests {
     @Test("unknown fields are skipped; a description that is not UTF-8 is refused")
     func unknownFieldsAndUTF8() throws {
         let unknown = [Field(type: "2", words: [1, 2, 3]), Field(type: "q", words: []), Field(type: "l", words: [31])]
-        let invoice = try Invoice.decode(signer.invoice(fields: unknown + TestInvoiceSigner.basicFields))
+        let invoice = try Invoice.decode(signer.invoice(fields: unknown + InvoiceSigner.basicFields))
         #expect(invoice.description == "coffee")
         expectError(
             "invalidDescription",
             signer.invoice(fields: [
-                .bytes("p", TestInvoiceSigner.paymentHash), .bytes("s", TestInvoiceSigner.paymentSecret),
+                .bytes("p", InvoiceSigner.paymentHash), .bytes("s", InvoiceSigner.paymentSecret),
                 .bytes("d", [0x63, 0xff, 0xfe]),
             ])
         )
@@ -228,40 +229,40 @@ struct InvoiceDecodingTests {
     @Test("unknown even feature bits are refused, unknown odd bits ignored")
     func features() throws {
         let known = try Invoice.decode(
-            signer.invoice(fields: TestInvoiceSigner.basicFields + [.features([8, 14, 16, 24, 48, 99, 101])])
+            signer.invoice(fields: InvoiceSigner.basicFields + [.features([8, 14, 16, 24, 48, 99, 101])])
         )
         #expect(known.hasFeature(99) && known.hasFeature(101) && known.hasFeature(48))
         expectError(
             "unknownRequiredFeature",
-            signer.invoice(fields: TestInvoiceSigner.basicFields + [.features([8, 14, 100])])
+            signer.invoice(fields: InvoiceSigner.basicFields + [.features([8, 14, 100])])
         )
-        expectError("unknownRequiredFeature", signer.invoice(fields: TestInvoiceSigner.basicFields + [.features([0])]))
+        expectError("unknownRequiredFeature", signer.invoice(fields: InvoiceSigner.basicFields + [.features([0])]))
         // A `9` field with no bits set, and one with leading zero words, are tolerated.
         let empty = try Invoice.decode(
-            signer.invoice(fields: TestInvoiceSigner.basicFields + [Field(type: "9", words: [])])
+            signer.invoice(fields: InvoiceSigner.basicFields + [Field(type: "9", words: [])])
         )
         #expect(empty.features == [])
         let padded = try Invoice.decode(
-            signer.invoice(fields: TestInvoiceSigner.basicFields + [Field(type: "9", words: [0, 0, 16, 8, 0])])
+            signer.invoice(fields: InvoiceSigner.basicFields + [Field(type: "9", words: [0, 0, 16, 8, 0])])
         )
         #expect(padded.hasFeature(14) && padded.hasFeature(8))
     }
 
     @Test("without n the payee is recovered; tampering then changes the payee, never silently keeps it")
     func recovery() throws {
-        let other = TestInvoiceSigner(privateKey: [UInt8](repeating: 0x01, count: 31) + [0x07])
+        let other = InvoiceSigner(privateKey: [UInt8](repeating: 0x01, count: 31) + [0x07])
         let invoice = try Invoice.decode(other.invoice())
         #expect(invoice.payeeHex == other.publicKeyHex)
-        #expect(invoice.payeeHex != TestInvoiceSigner.specPayeeHex)
+        #expect(invoice.payeeHex != InvoiceSigner.specPayeeHex)
 
         // Change the amount but keep the signature: it is re-checksummed, so only the signature can tell.
         let original = try Bech32.decode(signer.invoice(hrp: "lnbc2500u"))
         let tampered = Bech32.encode(humanReadablePart: "lnbc9500u", words: original.words)
         let decodedTampered = try? Invoice.decode(tampered)
-        #expect(decodedTampered?.payeeHex != TestInvoiceSigner.specPayeeHex)
+        #expect(decodedTampered?.payeeHex != InvoiceSigner.specPayeeHex)
 
         let highS = try Invoice.decode(signer.invoice(tamper: .highS))
-        #expect(highS.payeeHex == TestInvoiceSigner.specPayeeHex)
+        #expect(highS.payeeHex == InvoiceSigner.specPayeeHex)
 
         for recoveryID: UInt8 in [4, 7, 255] {
             expectError("unrecoverableSignature", signer.invoice(tamper: .recoveryID(recoveryID)))
@@ -270,29 +271,29 @@ struct InvoiceDecodingTests {
 
     @Test("with n the signature is verified against it, and must be low-S")
     func explicitPayee() throws {
-        let payee = Field.bytes("n", TestHex.bytes(TestInvoiceSigner.specPayeeHex))
-        let invoice = try Invoice.decode(signer.invoice(fields: TestInvoiceSigner.basicFields + [payee]))
-        #expect(invoice.payeeHex == TestInvoiceSigner.specPayeeHex)
+        let payee = Field.bytes("n", TestHex.bytes(InvoiceSigner.specPayeeHex))
+        let invoice = try Invoice.decode(signer.invoice(fields: InvoiceSigner.basicFields + [payee]))
+        #expect(invoice.payeeHex == InvoiceSigner.specPayeeHex)
         // With n the recovery id is not used.
         let anyRecoveryID = try Invoice.decode(
-            signer.invoice(fields: TestInvoiceSigner.basicFields + [payee], tamper: .recoveryID(9))
+            signer.invoice(fields: InvoiceSigner.basicFields + [payee], tamper: .recoveryID(9))
         )
-        #expect(anyRecoveryID.payeeHex == TestInvoiceSigner.specPayeeHex)
+        #expect(anyRecoveryID.payeeHex == InvoiceSigner.specPayeeHex)
 
         expectError(
             "highSSignature",
-            signer.invoice(fields: TestInvoiceSigner.basicFields + [payee], tamper: .highS)
+            signer.invoice(fields: InvoiceSigner.basicFields + [payee], tamper: .highS)
         )
 
-        let other = TestInvoiceSigner(privateKey: [UInt8](repeating: 0x01, count: 31) + [0x07])
+        let other = InvoiceSigner(privateKey: [UInt8](repeating: 0x01, count: 31) + [0x07])
         let wrongPayee = Field.bytes("n", TestHex.bytes(other.publicKeyHex))
-        expectError("signatureMismatch", signer.invoice(fields: TestInvoiceSigner.basicFields + [wrongPayee]))
+        expectError("signatureMismatch", signer.invoice(fields: InvoiceSigner.basicFields + [wrongPayee]))
 
         let notAKey = Field.bytes("n", [0x05] + [UInt8](repeating: 0x11, count: 32))
-        expectError("invalidPayeeKey", signer.invoice(fields: TestInvoiceSigner.basicFields + [notAKey]))
+        expectError("invalidPayeeKey", signer.invoice(fields: InvoiceSigner.basicFields + [notAKey]))
 
         // Tampering with a signed invoice that names its payee is caught.
-        let original = try Bech32.decode(signer.invoice(fields: TestInvoiceSigner.basicFields + [payee]))
+        let original = try Bech32.decode(signer.invoice(fields: InvoiceSigner.basicFields + [payee]))
         expectError("signatureMismatch", Bech32.encode(humanReadablePart: "lnbc9500u", words: original.words))
     }
 
