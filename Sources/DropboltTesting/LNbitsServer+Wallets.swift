@@ -96,7 +96,8 @@ extension LNbitsServer {
     /// Every payment in the wallet's record, newest first (`GET /api/v1/payments`, a plain JSON array), incoming
     /// and outgoing, whatever their status.
     public func payments(_ keys: Keys) async throws -> [LNbitsPayment] {
-        let (status, bytes) = try await call(.GET, "/api/v1/payments", key: keys.inkey, body: nil)
+        // LNbits pages this list (10 rows by default); ask for all a test can make.
+        let (status, bytes) = try await call(.GET, "/api/v1/payments?limit=100000", key: keys.inkey, body: nil)
         guard status == 200, let rows = (try? JSONSerialization.jsonObject(with: Data(bytes))) as? [[String: Any]]
         else {
             throw APIError(call: "GET /api/v1/payments", status: status, detail: Self.detail(bytes))

@@ -64,10 +64,10 @@ struct DaemonHarness {
     ///
     /// Without `wallet` the pipeline does not run (the harness tests watching and queueing); with one, jobs are
     /// quoted, paid and fetched from the config's provider (a loopback fake).
-    func start(once: Bool = false, wallet: (any Wallet)? = nil) async throws -> RunningDaemon {
+    func start(once: Bool = false, wallet: (any Wallet)? = nil, processJobs: Bool? = nil) async throws -> RunningDaemon {
         let daemon = Daemon(
             configuration: try configuration(),
-            options: .init(once: once, handleSignals: false, processJobs: wallet != nil),
+            options: .init(once: once, handleSignals: false, processJobs: processJobs ?? (wallet != nil)),
             logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
         let parts = try await daemon.makeServiceGroup(httpClient: HTTPClient.shared, wallet: wallet)
         let group = parts.group
@@ -83,8 +83,10 @@ struct DaemonHarness {
 
     /// Runs `body` against a started daemon and always stops it, so a failing test never leaves a watcher
     /// holding inotify for the tests after it.
-    func withDaemon(wallet: (any Wallet)? = nil, _ body: (RunningDaemon) async throws -> Void) async throws {
-        let daemon = try await start(wallet: wallet)
+    func withDaemon(
+        wallet: (any Wallet)? = nil, processJobs: Bool? = nil, _ body: (RunningDaemon) async throws -> Void
+    ) async throws {
+        let daemon = try await start(wallet: wallet, processJobs: processJobs)
         do {
             try await body(daemon)
         } catch {
@@ -102,6 +104,24 @@ struct DaemonHarness {
         }
         let store = try Store.openReadOnly(stateFolder: configuration.stateFolder)
         return try await store.jobs(in: nil, limit: 1_000_000).reversed()
+    }
+
+    /// The store, read-only (for spend and payments).
+    func store() throws -> Store {
+        try Store.openReadOnly(stateFolder: try configuration().stateFolder)
+    }
+
+    /// Waits until the job for `path` is in `state`; returns it.
+    @discardableResult
+    func waitForJob(
+        _ path: String, state: JobState, timeout: Duration = .seconds(90)
+    ) async throws -> JobRecord {
+        var found: JobRecord?
+        try await waitUntil(timeout: timeout, pollEvery: .milliseconds(100), what: "\(path) in state \(state)") {
+            found = try await jobs().first { $0.path == path && $0.state == state }
+            return found != nil
+        }
+        return found!
     }
 
     /// Waits until exactly `count` jobs exist (fails at once if there are more).

@@ -1,0 +1,219 @@
+import AsyncHTTPClient
+import DropboltCore
+import DropboltLightning
+import DropboltStore
+import DropboltTesting
+import Foundation
+import Testing
+
+@testable import DropboltEngine
+
+/// The whole paid path against a real LNbits (payer and payee) and the fake sats4ai on loopback.
+@Suite(.serialized)
+struct PaidPathTests {
+    /// A real LNbits, the fake provider pointing at it, and a harness whose provider is the fake.
+    struct World {
+        let lnbits: LNbitsServer
+        let provider: FakeSats4AI
+        let harness: DaemonHarness
+        let wallet: LNbitsWallet
+
+        var payer: LNbitsServer.Keys { lnbits.payer }
+
+        func payerBalance() async throws -> Int64 { try await lnbits.balanceMsat(payer) }
+
+        func outgoingPayments() async throws -> [LNbitsPayment] {
+            try await lnbits.succeededOutgoingPayments(payer)
+        }
+    }
+
+    static func withWorld(
+        extraConfig: String = "", rules: [String: String]? = nil, _ body: (World) async throws -> Void
+    ) async throws {
+        let directory = try TemporaryDirectory(prefix: "lnbits")
+        defer { directory.remove() }
+        let lnbits = try await LNbitsServer.start(dataDirectory: directory.path)
+        var provider: FakeSats4AI?
+        do {
+            let fake = try await FakeSats4AI.start(lnbits: lnbits)
+            provider = fake
+            let harness = try DaemonHarness(
+                extraConfig: extraConfig, providerURL: fake.url,
+                rules: rules ?? ["products": DaemonHarness.productsRule, "captions": DaemonHarness.captionsRule])
+            defer { harness.directory.remove() }
+            let wallet = LNbitsWallet(url: lnbits.url, adminKey: lnbits.payer.adminkey, httpClient: .shared)
+            try await body(World(lnbits: lnbits, provider: fake, harness: harness, wallet: wallet))
+        } catch {
+            await provider?.stop()
+            lnbits.stop()
+            throw error
+        }
+        await provider?.stop()
+        lnbits.stop()
+    }
+
+    /// Writes a small valid PNG, distinct per name.
+    @discardableResult
+    static func dropImage(_ harness: DaemonHarness, _ relative: String) throws -> String {
+        try harness.directory.write(relative, data: Data(TestPNG.make(seed: Array(relative.utf8))))
+    }
+
+    @Test func twentyImagesGiveTwentyOutputsTwentyPaymentsAndSpendEqualToTheWalletsRecord() async throws {
+        try await Self.withWorld { world in
+            let harness = world.harness
+            let before = try await world.payerBalance()
+            try await harness.withDaemon(wallet: world.wallet) { _ in
+                var originals: [String] = []
+                for index in 0..<10 {
+                    originals.append(try Self.dropImage(harness, "inbox/products/item\(index).png"))
+                    originals.append(try Self.dropImage(harness, "inbox/captions/photo\(index).png"))
+                }
+                try await waitUntil(timeout: .seconds(180), pollEvery: .milliseconds(200), what: "20 done jobs") {
+                    let jobs = try await harness.jobs()
+                    let stuck = jobs.filter { [.failed, .attention].contains($0.state) }
+                    #expect(stuck.isEmpty, "\(stuck.map { "\($0.path): \($0.reason ?? "")" })")
+                    return jobs.filter { $0.state == .done }.count == 20 || !stuck.isEmpty
+                }
+                for original in originals {
+                    let folder = (original as NSString).deletingLastPathComponent
+                    let stem = ((original as NSString).lastPathComponent as NSString).deletingPathExtension
+                    if folder.hasSuffix("products") {
+                        let output = try #require(FileManager.default.contents(atPath: "\(folder)/\(stem).nobg.png"))
+                        #expect(TestPNG.decode([UInt8](output)) != nil, "\(stem).nobg.png is not a PNG")
+                    } else {
+                        let text = try String(contentsOfFile: "\(folder)/\(stem).txt", encoding: .utf8)
+                        #expect(text.hasPrefix("A test caption"))
+                    }
+                }
+            }
+            let after = try await world.payerBalance()
+            let payments = try await world.outgoingPayments()
+            #expect(payments.count == 20)
+            #expect(world.provider.paidRequests == 20)
+            #expect(world.provider.violations.isEmpty, "\(world.provider.violations)")
+            let spend = try await harness.store().spend(by: .rule)
+            let spent = spend.reduce(Int64(0)) { $0 + $1.amountMsat + $1.feeMsat }
+            #expect(spent == before - after)
+            #expect(spent == 10 * 300_000 + 10 * 21_000)
+        }
+    }
+
+    @Test func malformedOrUnacceptableInvoicesAreRefusedWithoutPaying() async throws {
+        let rule = DaemonHarness.productsRule + "\nmax_sats: 450\n"
+        try await Self.withWorld(rules: ["products": rule]) { world in
+            let harness = world.harness
+            let before = try await world.payerBalance()
+            try await harness.withDaemon(wallet: world.wallet) { _ in
+                let cases: [(FakeSats4AI.ChallengeFault, String, JobState, String)] = [
+                    (.amountless, "amountless", .failed, "no amount"),
+                    (.zeroAmount, "zero", .failed, "zero sats"),
+                    (.notBOLT11, "garbage", .failed, "invoice"),
+                    (.malformedHeader, "header", .failed, "malformed 402"),
+                    (.price(sats: 600), "pricey", .failed, "per-image limit"),
+                    (.expired, "expired", .held, "expired"),
+                ]
+                for (fault, name, state, reason) in cases {
+                    world.provider.overrideNextChallenge(fault)
+                    let path = try Self.dropImage(harness, "inbox/products/\(name).png")
+                    let job = try await harness.waitForJob(path, state: state)
+                    #expect(job.reason?.contains(reason) == true, "\(name): \(job.reason ?? "")")
+                    let status = try await StatusReport.load(configuration: try harness.configuration())
+                    #expect(status.queue.contains { $0.path == path } || state == .failed)
+                }
+            }
+            #expect(try await world.payerBalance() == before)
+            #expect(try await world.outgoingPayments().isEmpty)
+            #expect(try await harness.store().succeededPayments().isEmpty)
+        }
+    }
+
+    @Test func dailyLimitHoldsTheNextImageInsteadOfPaying() async throws {
+        try await Self.withWorld(extraConfig: "budget:\n  daily_sats: 500\n") { world in
+            let harness = world.harness
+            try await harness.withDaemon(wallet: world.wallet) { _ in
+                let first = try Self.dropImage(harness, "inbox/products/one.png")
+                try await harness.waitForJob(first, state: .done)
+                let second = try Self.dropImage(harness, "inbox/products/two.png")
+                let held = try await harness.waitForJob(second, state: .held)
+                #expect(held.reason?.contains("daily budget") == true, "\(held.reason ?? "")")
+                let status = try await StatusReport.load(configuration: try harness.configuration())
+                #expect(status.budget?.lines.first?.spentMsat == 300_000)
+            }
+            #expect(try await world.outgoingPayments().count == 1)
+        }
+    }
+
+    @Test func aPaymentRequiredAfterPayingNeedsAttentionAndIsNeverPaidTwice() async throws {
+        try await Self.withWorld { world in
+            let harness = world.harness
+            try await harness.withDaemon(wallet: world.wallet) { _ in
+                world.provider.failPaidRequests(.paymentRequiredAgain, times: 1)
+                let path = try Self.dropImage(harness, "inbox/products/again.png")
+                let job = try await harness.waitForJob(path, state: .attention)
+                #expect(job.reason?.contains("HTTP 402") == true, "\(job.reason ?? "")")
+                let status = try await StatusReport.load(configuration: try harness.configuration())
+                #expect(status.attention.map(\.path) == [path])
+            }
+            #expect(try await world.outgoingPayments().count == 1)
+            #expect(world.provider.challengesIssued == 2)
+        }
+    }
+
+    @Test func aPreimageThatDoesNotMatchIsCaught() async throws {
+        try await Self.withWorld { world in
+            let harness = world.harness
+            let lying = LyingWallet(wallet: world.wallet)
+            try await harness.withDaemon(wallet: lying) { _ in
+                let path = try Self.dropImage(harness, "inbox/products/lie.png")
+                let job = try await harness.waitForJob(path, state: .attention)
+                #expect(job.reason?.contains("preimage") == true, "\(job.reason ?? "")")
+            }
+            #expect(try await world.outgoingPayments().count == 1)
+            #expect(world.provider.paidRequests == 0)
+        }
+    }
+
+    @Test func aForeignInvoiceTheWalletCannotPayIsRetriedWithAFreshOne() async throws {
+        try await Self.withWorld { world in
+            let harness = world.harness
+            try await harness.withDaemon(wallet: world.wallet) { _ in
+                world.provider.overrideNextChallenge(.foreignInvoice)
+                let path = try Self.dropImage(harness, "inbox/products/foreign.png")
+                try await harness.waitForJob(path, state: .done)
+            }
+            #expect(try await world.outgoingPayments().count == 1)
+            #expect(world.provider.challengesIssued == 2)
+        }
+    }
+
+    @Test func withoutAWalletThePriceIsQuotedAndNothingPaid() async throws {
+        try await Self.withWorld { world in
+            let harness = world.harness
+            let before = try await world.payerBalance()
+            try await harness.withDaemon(processJobs: true) { _ in
+                let path = try Self.dropImage(harness, "inbox/products/quote.png")
+                let job = try await harness.waitForJob(path, state: .held)
+                #expect(job.reason == "quote-only: price 300 sats (no wallet configured)")
+            }
+            #expect(try await world.payerBalance() == before)
+        }
+    }
+}
+
+/// Pays for real, then reports a wrong preimage (a broken or malicious wallet backend).
+struct LyingWallet: Wallet {
+    let wallet: LNbitsWallet
+    var backendName: String { "lying" }
+
+    func pay(_ invoice: Invoice, maxFee: Millisatoshi) async throws(PaymentError) -> Payment {
+        var payment = try await wallet.pay(invoice, maxFee: maxFee)
+        payment.preimage[0] ^= 0xff
+        return payment
+    }
+
+    func lookup(paymentHash: [UInt8]) async throws(PaymentError) -> PaymentStatus {
+        try await wallet.lookup(paymentHash: paymentHash)
+    }
+
+    func balance() async throws(PaymentError) -> Millisatoshi { try await wallet.balance() }
+}
