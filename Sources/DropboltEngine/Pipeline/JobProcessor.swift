@@ -54,8 +54,10 @@ struct JobProcessor: Sendable {
         } catch {
             // A store or file error: leave the job where it is and look again later; nothing is lost.
             logger.error("job step failed; will retry", metadata: ["error": "\(error)"])
+            // Writing a spooled result is free and idempotent, so it is tried again soon.
+            let wait: TimeInterval = job.state == .fetched || job.state == .paid ? 5 : 30
             try? await store.deferJob(
-                jobID: job.id ?? 0, until: Date().addingTimeInterval(30), reason: "internal error: \(error)", at: Date())
+                jobID: job.id ?? 0, until: Date().addingTimeInterval(wait), reason: "internal error: \(error)", at: Date())
         }
     }
 

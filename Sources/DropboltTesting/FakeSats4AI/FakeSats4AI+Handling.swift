@@ -185,7 +185,17 @@ extension FakeSats4AI {
             return .success(state.paidRequests)
         }
         if case .reused = outcome { return invalidToken("\(path): reused token \(shortToken) (single-use)") }
-        await waitWhileHeld()
+        if await waitWhileHeld() {
+            if case .success = outcome {
+                state.withLock { state in
+                    state.tokens[token]?.used = false
+                    state.paidRequests -= 1
+                }
+            }
+            return Self.error(
+                status: 503, code: "SERVICE_ERROR", "the request was abandoned before it was processed",
+                suggestion: "Retry with the same credential.")
+        }
         switch outcome {
         case .reused: return invalidToken("\(path): reused token \(shortToken) (single-use)")
         case .fault(let fault): return await answer(fault, endpoint: endpoint, bodyHash: bodyHash, token: token)

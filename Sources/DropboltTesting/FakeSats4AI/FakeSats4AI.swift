@@ -161,7 +161,21 @@ public final class FakeSats4AI: Sendable {
     // MARK: - Hold
 
     /// Waits while the fake is held: until release, `stop()`, cancellation or 120 s, whichever comes first.
-    func waitWhileHeld() async {
+    /// Lets every held request go as if the provider had never finished it (its process died, the client's
+    /// connection broke first): the token stays unused and the request ends with a 503. Crash tests use this
+    /// after killing the client mid-request.
+    public func abandonHeldRequests() {
+        let waiters = state.withLock { state in
+            state.held = false
+            state.abandoned.formUnion(state.waiters.keys)
+            defer { state.waiters = [:] }
+            return Array(state.waiters.values)
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    /// Waits while requests are held; returns true when the request was abandoned.
+    func waitWhileHeld() async -> Bool {
         let id = UUID()
         let timeout = Task { [weak self] in
             try? await Task.sleep(for: .seconds(120))
@@ -181,6 +195,7 @@ public final class FakeSats4AI: Sendable {
         } onCancel: {
             resumeWaiter(id)
         }
+        return state.withLock { $0.abandoned.remove(id) != nil }
     }
 
     private func resumeWaiter(_ id: UUID) {

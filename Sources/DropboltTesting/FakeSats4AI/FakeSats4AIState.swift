@@ -22,5 +22,7 @@ struct FakeSats4AIState {
     var paidFaults: [FakeSats4AI.PaidFault] = []
     var held = false
     var waiters: [UUID: CheckedContinuation<Void, Never>] = [:]
+    /// Held requests let go by `abandonHeldRequests()`: they end without doing the paid work.
+    var abandoned: Set<UUID> = []
     var media: [String: [UInt8]] = [:]
 }
