@@ -98,6 +98,10 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .executableTarget(
+            name: "dropbolt-fakes",
+            dependencies: ["DropboltTesting"]
+        ),
         .target(
             name: "DropboltTesting",
             dependencies: [

@@ -64,11 +64,16 @@ struct DaemonHarness {
     ///
     /// Without `wallet` the pipeline does not run (the harness tests watching and queueing); with one, jobs are
     /// quoted, paid and fetched from the config's provider (a loopback fake).
-    func start(once: Bool = false, wallet: (any Wallet)? = nil, processJobs: Bool? = nil) async throws -> RunningDaemon {
+    func start(
+        once: Bool = false, wallet: (any Wallet)? = nil, processJobs: Bool? = nil, logRecords: LogRecords? = nil
+    ) async throws -> RunningDaemon {
+        let logger =
+            logRecords.map { records in Logger(label: "test") { _ in InMemoryLogHandler(records: records) } }
+            ?? Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
         let daemon = Daemon(
             configuration: try configuration(),
             options: .init(once: once, handleSignals: false, processJobs: processJobs ?? (wallet != nil)),
-            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+            logger: logger)
         let parts = try await daemon.makeServiceGroup(httpClient: HTTPClient.shared, wallet: wallet)
         let group = parts.group
         let task = Task { try await group.run() }
@@ -84,9 +89,10 @@ struct DaemonHarness {
     /// Runs `body` against a started daemon and always stops it, so a failing test never leaves a watcher
     /// holding inotify for the tests after it.
     func withDaemon(
-        wallet: (any Wallet)? = nil, processJobs: Bool? = nil, _ body: (RunningDaemon) async throws -> Void
+        wallet: (any Wallet)? = nil, processJobs: Bool? = nil, logRecords: LogRecords? = nil,
+        _ body: (RunningDaemon) async throws -> Void
     ) async throws {
-        let daemon = try await start(wallet: wallet, processJobs: processJobs)
+        let daemon = try await start(wallet: wallet, processJobs: processJobs, logRecords: logRecords)
         do {
             try await body(daemon)
         } catch {

@@ -118,7 +118,8 @@ struct PaidPathTests {
                     let job = try await harness.waitForJob(path, state: state)
                     #expect(job.reason?.contains(reason) == true, "\(name): \(job.reason ?? "")")
                     let status = try await StatusReport.load(configuration: try harness.configuration())
-                    #expect(status.queue.contains { $0.path == path } || state == .failed)
+                    let shown = (state == .failed ? status.failed : status.queue).first { $0.path == path }
+                    #expect(shown?.reason?.contains(reason) == true, "status does not show why \(name) stopped")
                 }
             }
             #expect(try await world.payerBalance() == before)

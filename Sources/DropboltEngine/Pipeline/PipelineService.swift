@@ -12,12 +12,31 @@ struct PipelineService: Service {
     let context: PipelineContext
     let workers: Int
 
-    /// Job ids being worked on, so the dispatcher never hands one job to two workers.
+    /// Jobs being worked on, by id and by (rule, content): the dispatcher never hands one job to two workers,
+    /// nor runs two jobs for the same content under one rule at once (the second must see the first's output to
+    /// apply `on_duplicate` instead of paying again).
     private final class InFlight: Sendable {
-        private let ids = Mutex<Set<Int64>>([])
-        var current: Set<Int64> { ids.withLock { $0 } }
-        func insert(_ id: Int64) { _ = ids.withLock { $0.insert(id) } }
-        func remove(_ id: Int64) { _ = ids.withLock { $0.remove(id) } }
+        private struct Entries {
+            var ids: Set<Int64> = []
+            var contents: Set<String> = []
+        }
+        private let entries = Mutex(Entries())
+        var ids: Set<Int64> { entries.withLock { $0.ids } }
+        func claim(_ job: JobRecord) -> Bool {
+            entries.withLock { entries in
+                guard let id = job.id, !entries.ids.contains(id),
+                    entries.contents.insert(job.rule + "\u{0}" + job.sha256).inserted
+                else { return false }
+                entries.ids.insert(id)
+                return true
+            }
+        }
+        func release(_ job: JobRecord) {
+            entries.withLock { entries in
+                if let id = job.id { entries.ids.remove(id) }
+                entries.contents.remove(job.rule + "\u{0}" + job.sha256)
+            }
+        }
     }
 
     func run() async throws {
@@ -29,17 +48,17 @@ struct PipelineService: Service {
         let inFlight = InFlight()
         try await withThrowingDiscardingTaskGroup { group in
             while !Task.isShuttingDownGracefully && !Task.isCancelled {
-                let busy = inFlight.current
+                let busy = inFlight.ids
                 var started = 0
                 if busy.count < workers {
-                    let jobs = try await context.store.runnableJobs(now: Date(), excluding: busy, limit: workers - busy.count)
-                    for job in jobs {
-                        guard let id = job.id else { continue }
-                        inFlight.insert(id)
+                    // A few more than free workers, in case some share content with a job in flight.
+                    let jobs = try await context.store.runnableJobs(
+                        now: Date(), excluding: busy, limit: (workers - busy.count) * 4)
+                    for job in jobs where started < workers - busy.count && inFlight.claim(job) {
                         started += 1
                         group.addTask {
                             await processor.run(job)
-                            inFlight.remove(id)
+                            inFlight.release(job)
                         }
                     }
                 }

@@ -63,6 +63,8 @@ public struct StatusReport: Codable, Sendable {
     public var queue: [QueuedJob]
     /// Jobs where money moved but no result came (never retried automatically), with refund links.
     public var attention: [QueuedJob]
+    /// The newest failed jobs (at most 20) with their reasons; `dropbolt retry` re-queues them.
+    public var failed: [QueuedJob]
     /// Spend against the limits.
     public var budget: Budget?
     /// The rules.
@@ -82,6 +84,7 @@ public struct StatusReport: Codable, Sendable {
             files: 0,
             queue: [],
             attention: [],
+            failed: [],
             budget: nil,
             rules: RulesSummary(
                 enabled: ruleSet.rules.filter(\.enabled).map(\.name),
@@ -102,6 +105,7 @@ public struct StatusReport: Codable, Sendable {
         }
         report.queue = try await store.jobs(in: [.queued, .held, .invoiced, .paying, .paid, .fetched], limit: 50).map(entry)
         report.attention = try await store.jobs(in: [.attention], limit: 1000).map(entry)
+        report.failed = try await store.jobs(in: [.failed], limit: 20).map(entry)
         let limits = BudgetCalendar.limits(for: nil, budget: configuration.budget, now: Date())
         var lines = [
             Budget.Line(
@@ -147,7 +151,10 @@ public struct StatusReport: Codable, Sendable {
             }
             if budget.reservedMsat > 0 { lines.append("spend:   \(budget.reservedMsat / 1000) sats reserved for payments in flight") }
         }
-        for (title, jobs) in [("needs attention (money moved, no result):", attention), ("queue (newest first):", queue)]
+        for (title, jobs) in [
+            ("needs attention (money moved, no result):", attention), ("queue (newest first):", queue),
+            ("failed (newest first; dropbolt retry re-queues):", failed),
+        ]
         where !jobs.isEmpty {
             lines.append(title)
             for job in jobs {
