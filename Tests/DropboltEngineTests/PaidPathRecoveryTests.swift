@@ -29,6 +29,21 @@ struct PaidPathRecoveryTests {
         }
     }
 
+    @Test func aResultGivenOnlyAsAURLIsDownloadedAtOnce() async throws {
+        try await PaidPathTests.withWorld { world in
+            let harness = world.harness
+            world.provider.answerWithURLsOnly()
+            try await harness.withDaemon(wallet: world.wallet) { _ in
+                let path = try PaidPathTests.dropImage(harness, "inbox/products/url.png")
+                let job = try await harness.waitForJob(path, state: .done)
+                let output = try #require(job.outputPath)
+                let saved = try #require(FileManager.default.contents(atPath: output))
+                #expect(TestPNG.decode([UInt8](saved)) != nil)
+            }
+            #expect(try await world.outgoingPayments().count == 1)
+        }
+    }
+
     @Test func anUpstreamFailureAfterPaymentKeepsTheRefundLink() async throws {
         try await PaidPathTests.withWorld { world in
             let harness = world.harness

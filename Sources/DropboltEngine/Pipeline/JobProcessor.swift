@@ -405,8 +405,11 @@ struct JobProcessor: Sendable {
             guard let url = response.imageUrl else { throw ResultError(message: "no image in the result") }
             // URLs expire after two hours: download now, capped, and check that it is an image.
             let download = try await context.provider.download(url, limit: Sats4AIClient.maximumResponseBytes)
-            guard download.status == 200, ImageContentType.detect(download.body) != nil else {
-                throw ResultError(message: "downloading \(url) gave HTTP \(download.status) without an image")
+            let contentType = download.values("content-type").first?.lowercased() ?? ""
+            guard download.status == 200, contentType.hasPrefix("image/"), ImageContentType.detect(download.body) != nil
+            else {
+                throw ResultError(
+                    message: "downloading \(url) gave HTTP \(download.status) (\(contentType)) without an image")
             }
             return download.body
         }

@@ -209,8 +209,10 @@ extension FakeSats4AI {
             let png = TestPNG.make(seed: Array(SHA256.hash(data: Array("\(bodyHash)#\(number)".utf8))))
             let id = Self.randomHex(12)
             state.withLock { $0.media[id] = png }
-            return Self.json(
-                status: 200, ["imageUrl": "\(url)/media/\(id).png", "base64Image": Data(png).base64EncodedString()])
+            var result: [String: Any] = ["imageUrl": "\(url)/media/\(id).png"]
+            // The docs say both come back; `urlOnly` tests clients on the download path.
+            if !state.withLock({ $0.urlOnly }) { result["base64Image"] = Data(png).base64EncodedString() }
+            return Self.json(status: 200, result)
         case .analyzeImage:
             return Self.json(status: 200, ["content": "A test caption for an image of \(Self.imageSize(body)) bytes."])
         }

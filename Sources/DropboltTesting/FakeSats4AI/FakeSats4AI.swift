@@ -161,6 +161,11 @@ public final class FakeSats4AI: Sendable {
     // MARK: - Hold
 
     /// Waits while the fake is held: until release, `stop()`, cancellation or 120 s, whichever comes first.
+    /// From now on, image-edit results carry only `imageUrl` (no `base64Image`), so clients must download.
+    public func answerWithURLsOnly() {
+        state.withLock { $0.urlOnly = true }
+    }
+
     /// Lets every held request go as if the provider had never finished it (its process died, the client's
     /// connection broke first): the token stays unused and the request ends with a 503. Crash tests use this
     /// after killing the client mid-request.

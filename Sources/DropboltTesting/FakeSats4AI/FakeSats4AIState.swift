@@ -21,6 +21,7 @@ struct FakeSats4AIState {
     var nextChallengeFault: FakeSats4AI.ChallengeFault?
     var paidFaults: [FakeSats4AI.PaidFault] = []
     var held = false
+    var urlOnly = false
     var waiters: [UUID: CheckedContinuation<Void, Never>] = [:]
     /// Held requests let go by `abandonHeldRequests()`: they end without doing the paid work.
     var abandoned: Set<UUID> = []
