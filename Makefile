@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 SWIFT ?= swift
 APT_PACKAGES := libinotifytools0-dev libsqlite3-dev libsecp256k1-dev inotify-tools
-BENCH_APT_PACKAGES := inotify-tools findutils hyperfine coreutils python3
+BENCH_APT_PACKAGES := inotify-tools findutils hyperfine coreutils python3 curl
 CONFIG ?= dropbolt.yaml
 
 .PHONY: run test build release deps bench-deps bench clean lint
@@ -29,8 +29,10 @@ bench-deps:
 build: deps
 	$(SWIFT) build
 
+## release: the daemon and dropbolt-fakes (LNbits + fake provider, for rows d and e of `make bench`).
 release: deps
-	$(SWIFT) build -c release
+	$(SWIFT) build -c release --product dropbolt
+	$(SWIFT) build -c release --product dropbolt-fakes
 
 ## run: build and run the daemon on the example config (quote-only: no wallet, nothing is paid).
 run: build
@@ -47,7 +49,7 @@ lnbits:
 	tools/lnbits/install.sh
 
 ## bench: whole-process measurements with baselines from the same run (see bench/README.md).
-bench: deps bench-deps release
+bench: deps bench-deps release lnbits
 	SWIFT=$(SWIFT) bench/run.sh
 
 lint:

@@ -100,7 +100,9 @@ let package = Package(
         ),
         .executableTarget(
             name: "dropbolt-fakes",
-            dependencies: ["DropboltTesting"]
+            dependencies: [
+                "DropboltTesting", .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ]
         ),
         .target(
             name: "DropboltTesting",

@@ -1,12 +1,15 @@
 #!/usr/bin/env python3
 """dropbolt benchmark harness (stdlib only).
 
-Measures three things against baselines taken in the same run, prints a Markdown table to stdout and writes it
-to bench/out/results.md:
+Measures five things, against baselines taken in the same run where there is one, prints a Markdown table to
+stdout and writes it to bench/out/results.md:
 
   (a) detection latency: rename into a watched folder -> "job queued" logged (vs inotifywait -> line printed)
   (b) reconcile scan of an unchanged 100,000-file tree: `dropbolt run --once` (vs find, find with stat)
   (c) idle memory and CPU with 1,000 watched folders
+  (d) throughput of the whole paid path (quote, pay through a real LNbits, paid retry, output written) against
+      the loopback fake provider of `dropbolt-fakes`: jobs per second and daemon CPU per job
+  (e) peak RSS while sending one 20 MB image
 
 See bench/README.md for what each row means. Exit status: 0 when every row was measured (whether it met its goal
 or not), 1 when the harness broke or a measurement was invalid.
@@ -59,6 +62,22 @@ DAEMON_STOP_TIMEOUT_S = 10.0
 ONCE_TIMEOUT_S = 300.0
 HYPERFINE_TIMEOUT_S = 480.0
 SHORT_COMMAND_TIMEOUT_S = 60.0
+FAKES_READY_TIMEOUT_S = 120.0  # dropbolt-fakes starts LNbits: 4-15 s normally
+FAKES_STOP_TIMEOUT_S = 20.0  # it stops LNbits (SIGTERM, SIGKILL after 5 s) before it exits
+PAID_STALL_TIMEOUT_S = 60.0  # (d): longest wait for the next "output written" before giving up
+PAID_RUN_TIMEOUT_S = 300.0  # (d): longest wait for one whole drop
+BIG_JOB_TIMEOUT_S = 180.0  # (e): longest wait for the 20 MB job
+CURL_TIMEOUT_S = 300.0
+
+# (d) and (e): the paid path. MB and KB here are 10^6 and 10^3 bytes.
+THROUGHPUT_CASES = [(100_000, 40), (5_000_000, 10)]  # (image bytes, images per drop)
+THROUGHPUT_RUNS = 3
+BIG_IMAGE_BYTES = 20_000_000
+BIG_RUNS = 3
+BIG_SETTLE_S = 2.0
+BIG_COPIES_FLAG = 3.0  # flag (e) when peak - idle exceeds this many base64 copies of the image
+PNG_SIGNATURE = bytes.fromhex("89504E470D0A1A0A")
+EDIT_PROMPT = "Remove the background"
 
 CONFIG_YAML = """\
 rules: rules
@@ -76,6 +95,35 @@ output: "{stem}.txt"
 """
 
 
+PAID_CONFIG_YAML = """\
+rules: rules
+state: state
+settle_seconds: 0
+rescan_minutes: 0
+workers: 2
+provider:
+  url: {provider}
+  timeout_seconds: 120
+wallet:
+  kind: lnbits
+  url: {lnbits}
+  key_file: {key_file}
+  max_fee_sats: 10
+budget:
+  max_sats_per_image: 1000
+  daily_sats: 10000000
+  monthly_sats: 100000000
+"""
+
+EDIT_RULE_YAML = f"""\
+watch: inbox
+action: edit
+prompt: {EDIT_PROMPT}
+format: png
+output: "{{stem}}.nobg.{{format}}"
+"""
+
+
 class HarnessError(Exception):
     """The harness could not take a measurement (as opposed to a measurement that misses its goal)."""
 
@@ -90,10 +138,12 @@ def log(message: str) -> None:
 # by its id), and is ended on the way out, whatever the way out is.
 
 _children: list[subprocess.Popen] = []
+_fakes: list[Fakes] = []  # running dropbolt-fakes, stopped before the other children (see Fakes.stop)
 
 
 def spawn(argv: list[str], **kwargs) -> subprocess.Popen:
-    proc = subprocess.Popen(argv, start_new_session=True, stdin=subprocess.DEVNULL, **kwargs)
+    kwargs.setdefault("stdin", subprocess.DEVNULL)
+    proc = subprocess.Popen(argv, start_new_session=True, **kwargs)
     _children.append(proc)
     return proc
 
@@ -120,6 +170,12 @@ def stop(proc: subprocess.Popen, sig: int = signal.SIGTERM, grace_s: float = DAE
 
 
 def stop_all_children() -> None:
+    # dropbolt-fakes first, its own way: it must stop the LNbits it started (a session of its own) before it exits.
+    for fakes in list(_fakes):
+        try:
+            fakes.stop()
+        except Exception as error:
+            log(f"could not stop dropbolt-fakes: {error}")
     for proc in list(_children):
         try:
             stop(proc, grace_s=3)
@@ -192,9 +248,10 @@ def log_fields(line: str) -> dict[str, str]:
 class Daemon:
     """`dropbolt run` on a temp tree, with its stderr read line by line."""
 
-    def __init__(self, binary: Path, config: Path):
-        # --queue-only: rows (a) and (c) measure watching and queueing, not the paid pipeline.
-        argv = [str(binary), "run", "--queue-only", "--config", str(config), "--log-level", "info"]
+    def __init__(self, binary: Path, config: Path, queue_only: bool = True):
+        # --queue-only: row (a) measures watching and queueing alone; (c) runs the whole idle daemon; (d), (e) pay.
+        argv = [str(binary), "run", *(["--queue-only"] if queue_only else []), "--config", str(config),
+                "--log-level", "info"]
         self.proc = spawn(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         self.log = LineStream(self.proc.stderr, "dropbolt")
 
@@ -512,7 +569,7 @@ def idle_starts(root: Path, binary: Path, label: str, cpu_window: bool) -> list[
     for start in range(IDLE_STARTS):
         shutil.rmtree(root / "state", ignore_errors=True)  # every start from the same (empty) state
         log(f"(c) {label}: start {start + 1}/{IDLE_STARTS}")
-        with Daemon(binary, config) as daemon:
+        with Daemon(binary, config, queue_only=False) as daemon:
             fields = daemon.wait_ready()
             time.sleep(IDLE_SETTLE_S)
             pid = daemon.proc.pid
@@ -579,6 +636,377 @@ def bench_idle(tmp: Path, binary: Path) -> Row:
     return row
 
 
+
+# --------------------------------------------------------------------------------------------------------------
+# (d) and (e): the paid path, against `dropbolt-fakes` (a real LNbits with FakeWallet funding and a fake sats4ai
+# provider on loopback).
+
+def lnbits_processes(data_prefix: str) -> list[int]:
+    """Pids of processes whose LNBITS_DATA_FOLDER lies under `data_prefix` (i.e. LNbits servers we started)."""
+    pids = []
+    needle = f"LNBITS_DATA_FOLDER={data_prefix}".encode()
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            environ = Path(f"/proc/{entry}/environ").read_bytes()
+        except OSError:
+            continue
+        if any(var.startswith(needle) for var in environ.split(b"\0")):
+            pids.append(int(entry))
+    return pids
+
+
+def kill_stray_lnbits(data_prefix: str) -> list[int]:
+    """SIGTERM, then SIGKILL, every LNbits process started under `data_prefix`; returns those it found."""
+    found = lnbits_processes(data_prefix)
+    if not found:
+        return []
+    log(f"stopping stray LNbits processes {found}")
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        for pid in lnbits_processes(data_prefix):
+            try:
+                os.kill(pid, sig)
+            except ProcessLookupError:
+                pass
+        deadline = time.monotonic() + 5
+        while lnbits_processes(data_prefix) and time.monotonic() < deadline:
+            time.sleep(0.1)
+    return found
+
+
+class Fakes:
+    """`dropbolt-fakes <folder>`: starts LNbits and the fake provider, prints where they are, runs until its
+    standard input closes."""
+
+    def __init__(self, binary: Path, folder: Path):
+        self.folder = folder
+        self.proc = spawn([str(binary), str(folder)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE)
+        _fakes.append(self)
+        self.out = LineStream(self.proc.stdout, "dropbolt-fakes stdout")
+        self.err = LineStream(self.proc.stderr, "dropbolt-fakes stderr")
+        self.summary = ""  # its last stderr line: "paid requests N, violations M"
+        try:
+            hit = self.out.wait_for(lambda line: line.startswith("{"), FAKES_READY_TIMEOUT_S)
+        except HarnessError as error:
+            self.stop()
+            raise HarnessError(f"dropbolt-fakes exited before it was ready: {error}; stderr:\n  "
+                               + "\n  ".join(self._drain_stderr()))
+        if hit is None:
+            self.stop()
+            raise HarnessError(f"dropbolt-fakes printed nothing within {FAKES_READY_TIMEOUT_S:.0f} s")
+        info = json.loads(hit[1])
+        self.provider, self.lnbits, self.adminkey = info["provider"], info["lnbits"], info["payer_adminkey"]
+        self.inkey = info["payer_inkey"]
+
+    def _drain_stderr(self) -> list[str]:
+        lines = list(self.err.tail)
+        while True:
+            try:
+                item = self.err._queue.get_nowait()
+            except queue.Empty:
+                break
+            if item is None:
+                break
+            lines.append(item[1])
+        return lines
+
+    def payer_balance_msat(self) -> int | None:
+        """The payer wallet's balance (GET /api/v1/wallet with its invoice key)."""
+        import urllib.request
+        request = urllib.request.Request(self.lnbits + "/api/v1/wallet", headers={"X-Api-Key": self.inkey})
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return json.loads(response.read()).get("balance")
+        except (OSError, ValueError):
+            return None
+
+    def stop(self) -> None:
+        """Closes its stdin (it then stops LNbits and exits); SIGTERM, SIGKILL if it does not; then makes sure no
+        LNbits it started is left."""
+        if self in _fakes:
+            _fakes.remove(self)
+        if self.proc.poll() is None:
+            try:
+                self.proc.stdin.close()
+            except OSError:
+                pass
+            try:
+                self.proc.wait(timeout=FAKES_STOP_TIMEOUT_S)
+            except subprocess.TimeoutExpired:
+                log("dropbolt-fakes did not exit when its stdin closed; SIGTERM")
+                stop(self.proc, grace_s=FAKES_STOP_TIMEOUT_S)
+        if self.proc in _children:
+            _children.remove(self.proc)
+        lines = self._drain_stderr()
+        self.summary = next((l for l in reversed(lines) if "paid requests" in l), "")
+        kill_stray_lnbits(str(self.folder))
+
+
+def png_like(size: int) -> bytes:
+    """The PNG signature and random bytes: `size` bytes the fake provider accepts as an image."""
+    return PNG_SIGNATURE + os.urandom(size - len(PNG_SIGNATURE))
+
+
+def make_paid_tree(root: Path, fakes: Fakes) -> Path:
+    (root / "inbox").mkdir(parents=True)
+    (root / "rules").mkdir()
+    (root / "staging").mkdir()
+    key_file = root / "wallet.key"
+    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as file:
+        file.write(fakes.adminkey + "\n")
+    config = root / "dropbolt.yaml"
+    config.write_text(PAID_CONFIG_YAML.format(provider=fakes.provider, lnbits=fakes.lnbits, key_file=key_file))
+    (root / "rules" / "edit.yaml").write_text(EDIT_RULE_YAML)
+    return config
+
+
+def wait_outputs(daemon: Daemon, count: int, stall_s: float, total_s: float) -> tuple[int | None, list[str]]:
+    """Waits for `count` "output written" lines; returns the arrival time (ns) of the last one (None when they did
+    not all come in time) and the warning/error lines seen meanwhile."""
+    seen, problems, last = 0, [], None
+    deadline = time.monotonic() + total_s
+    while seen < count:
+        remaining = min(stall_s, deadline - time.monotonic())
+        if remaining <= 0:
+            return None, problems
+        hit = daemon.log.wait_for(
+            lambda line: "output written" in line or re.search(r"\s(warning|error|critical)\s", line) is not None,
+            remaining)
+        if hit is None:
+            log(f"no output for {stall_s:.0f} s ({seen}/{count} written); last lines:\n  "
+                + "\n  ".join(list(daemon.log.tail)[-8:]))
+            return None, problems
+        if "output written" in hit[1]:
+            seen, last = seen + 1, hit[0]
+        else:
+            problems.append(hit[1])
+    return last, problems
+
+
+def check_jobs(binary: Path, config: Path, expected: int) -> tuple[dict, str | None]:
+    """`dropbolt status --json` after the daemon stopped: jobs.done == expected, no failed and no attention."""
+    jobs = dropbolt_status(binary, config).get("jobs", {})
+    done, failed, attention = jobs.get("done", 0), jobs.get("failed", 0), jobs.get("attention", 0)
+    if done != expected or failed or attention:
+        return jobs, f"jobs.done={done} (expected {expected}), jobs.failed={failed}, jobs.attention={attention}"
+    return jobs, None
+
+
+def paid_drop(root: Path, binary: Path, fakes: Fakes, size: int, count: int) -> dict:
+    """One fresh daemon, `count` images of `size` bytes renamed into the inbox at once; wall time until the last
+    output, and the daemon's CPU over that time."""
+    config = make_paid_tree(root, fakes)
+    sources = []
+    for i in range(count):
+        source = root / "staging" / f"img{i:03d}.png"
+        source.write_bytes(png_like(size))
+        sources.append(source)
+    result: dict = {}
+    with Daemon(binary, config, queue_only=False) as daemon:
+        daemon.wait_ready()
+        pid = daemon.proc.pid
+        cpu0 = proc_cpu_seconds(pid)
+        t0 = time.perf_counter_ns()
+        for source in sources:
+            os.rename(source, root / "inbox" / source.name)
+        t1, problems = wait_outputs(daemon, count, PAID_STALL_TIMEOUT_S, PAID_RUN_TIMEOUT_S)
+        cpu1 = proc_cpu_seconds(pid)
+        result["hwm_kb"] = proc_status_kb(pid, "VmHWM")
+        if daemon.proc.poll() is not None:
+            raise HarnessError(f"dropbolt exited during the drop; last lines:\n  " + "\n  ".join(daemon.log.tail))
+    result["problems"] = problems
+    result["outputs"] = len(list((root / "inbox").glob("*.nobg.png")))
+    result["jobs"], result["invalid"] = check_jobs(binary, config, count)
+    if t1 is None:
+        result["invalid"] = (result["invalid"] or "") + f" (not all {count} outputs were logged in time)"
+        return result
+    result["wall_s"] = (t1 - t0) / 1e9
+    result["cpu_ms_per_job"] = (cpu1 - cpu0) * 1000 / count
+    result["jobs_per_s"] = count / result["wall_s"]
+    return result
+
+
+def curl_baseline(root: Path, fakes: Fakes, size: int, count: int) -> dict | None:
+    """One curl process POSTing the body dropbolt sends (JSON, base64 image) 2 × `count` times over a kept-alive
+    connection: the two uploads of each job (quote, paid retry), HTTP and JSON only. Every answer is a 402 (the
+    fake issues an invoice, nothing is paid). Returns curl's CPU (ms) per job, or None without curl."""
+    if shutil.which("curl") is None:
+        return None
+    import base64
+    body = root / "body.json"
+    body.write_text(json.dumps({"prompt": EDIT_PROMPT, "image": base64.b64encode(png_like(size)).decode(),
+                                "output_format": "png"}))
+    url = fakes.provider + "/api/l402/image-edit"
+    block = (f'url = "{url}"\nheader = "Content-Type: application/json"\ndata-binary = "@{body}"\n'
+             f'output = "/dev/null"\nwrite-out = "%{{http_code}}\\n"\nsilent\n')
+    config = root / "curl.conf"
+    config.write_text("next\n".join([block] * (2 * count)))
+    codes_path = root / "curl.codes"
+    with open(codes_path, "wb") as codes:
+        proc = spawn(["curl", "-K", str(config)], stdout=codes, stderr=subprocess.DEVNULL)
+    started = time.monotonic()
+    while True:
+        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        if pid:
+            proc.returncode = os.waitstatus_to_exitcode(status)
+            break
+        if time.monotonic() - started > CURL_TIMEOUT_S:
+            stop(proc, signal.SIGKILL, grace_s=5)
+            raise HarnessError(f"curl baseline took more than {CURL_TIMEOUT_S:.0f} s")
+        time.sleep(0.02)
+    wall = time.monotonic() - started
+    if proc in _children:
+        _children.remove(proc)
+    codes = codes_path.read_text().split()
+    if proc.returncode != 0 or len(codes) != 2 * count or set(codes) != {"402"}:
+        raise HarnessError(f"curl baseline: exit {proc.returncode}, HTTP codes {collections.Counter(codes)}")
+    return {"cpu_ms_per_job": (usage.ru_utime + usage.ru_stime) * 1000 / count, "wall_s": wall,
+            "body_bytes": body.stat().st_size}
+
+
+def human_size(size: int) -> str:
+    return f"{size // 1_000_000} MB" if size >= 1_000_000 else f"{size // 1000} KB"
+
+
+def bench_throughput(tmp: Path, binary: Path, fakes_binary: Path) -> Row:
+    row = Row("(d) paid path throughput, " + " / ".join(f"{n} × {human_size(s)}" for s, n in THROUGHPUT_CASES),
+              "none (reported)")
+    row.how = f"median of {THROUGHPUT_RUNS}: jobs/s; daemon CPU ms/job"
+    log("(d) starting dropbolt-fakes (LNbits + fake provider)")
+    started = time.monotonic()
+    fakes = Fakes(fakes_binary, tmp / "d-fakes")
+    row.details.append(f"dropbolt-fakes ready in {time.monotonic() - started:.1f} s: provider {fakes.provider}, "
+                       f"LNbits {fakes.lnbits}")
+    balance_before = fakes.payer_balance_msat()
+    ours, base, compared = [], [], []
+    total_jobs = 0
+    try:
+        for size, count in THROUGHPUT_CASES:
+            runs = []
+            for run in range(THROUGHPUT_RUNS):
+                log(f"(d) {count} × {human_size(size)}: run {run + 1}/{THROUGHPUT_RUNS}")
+                result = paid_drop(tmp / f"d-{size}-{run}", binary, fakes, size, count)
+                total_jobs += result["jobs"].get("done", 0)
+                if result["invalid"]:
+                    row.invalid = True
+                    row.details.append(f"INVALID ({count} × {human_size(size)}, run {run + 1}): {result['invalid']}; "
+                                       f"jobs {result['jobs']}")
+                    for line in result["problems"][:5]:
+                        row.details.append(f"  log: {line}")
+                if "wall_s" in result:
+                    runs.append(result)
+            label = f"{count} × {human_size(size)}"
+            if not runs:
+                ours.append(f"{label}: —")
+                continue
+            jps = [r["jobs_per_s"] for r in runs]
+            cpu = [r["cpu_ms_per_job"] for r in runs]
+            ours.append(f"{label}: {statistics.median(jps):.1f} jobs/s, {statistics.median(cpu):.1f} ms CPU/job")
+            row.details.append(
+                f"{label}: jobs/s " + ", ".join(f"{v:.2f}" for v in jps)
+                + f" (min {min(jps):.2f}, max {max(jps):.2f}); wall " + ", ".join(f"{r['wall_s']:.2f}" for r in runs)
+                + " s; daemon CPU ms/job " + ", ".join(f"{v:.1f}" for v in cpu)
+                + f" (min {min(cpu):.1f}, max {max(cpu):.1f}); daemon VmHWM "
+                + ", ".join(f"{r['hwm_kb'] * 1024 / 1e6:.1f}" for r in runs) + " MB; outputs "
+                + ", ".join(str(r["outputs"]) for r in runs)
+                + (f"; {sum(len(r['problems']) for r in runs)} warning/error log lines" if any(r["problems"] for r in runs) else ""))
+            problems = [line for r in runs for line in r["problems"]]
+            for line in problems[:3]:
+                row.details.append(f"  log: {line}")
+            log(f"(d) {label}: curl baseline, {2 * count} POSTs")
+            curl = curl_baseline(tmp / f"d-{size}-0", fakes, size, count)
+            if curl is None:
+                base.append(f"{label}: curl not installed")
+                continue
+            base.append(f"{label}: curl {curl['cpu_ms_per_job']:.1f} ms CPU/job")
+            compared.append(f"{label}: {statistics.median(cpu) / max(curl['cpu_ms_per_job'], 0.01):.1f}× curl CPU")
+            row.details.append(f"{label}: curl baseline: {2 * count} POSTs of the same {curl['body_bytes'] / 1e6:.2f} MB "
+                               f"JSON body over one connection (two per job; each answered 402) took "
+                               f"{curl['wall_s']:.2f} s wall ({curl['wall_s'] / (2 * count):.2f} s per 402, each a new LNbits "
+                               f"invoice), {curl['cpu_ms_per_job']:.1f} ms of curl CPU per job")
+    finally:
+        balance_after = fakes.payer_balance_msat()
+        fakes.stop()
+    if balance_before is not None and balance_after is not None and total_jobs:
+        row.details.append(f"payer wallet: {(balance_before - balance_after) / 1000:.0f} sat spent for {total_jobs} "
+                           f"jobs ({(balance_before - balance_after) / 1000 / total_jobs:.1f} sat/job, 300 quoted)")
+    if fakes.summary:
+        row.details.append(f"{fakes.summary.strip()}")
+    row.dropbolt = "; ".join(ours)
+    row.baseline = "; ".join(base) or "—"
+    row.compared = "; ".join(compared) or "—"
+    row.verdict = "INVALID" if row.invalid else "—"
+    return row
+
+
+def bench_big_image(tmp: Path, binary: Path, fakes_binary: Path) -> Row:
+    b64 = 4 * math.ceil(BIG_IMAGE_BYTES / 3)
+    row = Row(f"(e) peak RSS sending one {human_size(BIG_IMAGE_BYTES)} image", "none (reported)")
+    row.how = f"median of {BIG_RUNS}, MB"
+    log("(e) starting dropbolt-fakes (LNbits + fake provider)")
+    fakes = Fakes(fakes_binary, tmp / "e-fakes")
+    samples = []
+    try:
+        for run in range(BIG_RUNS):
+            log(f"(e) run {run + 1}/{BIG_RUNS}")
+            root = tmp / f"e-{run}"
+            config = make_paid_tree(root, fakes)
+            source = root / "staging" / "big.png"
+            source.write_bytes(png_like(BIG_IMAGE_BYTES))
+            with Daemon(binary, config, queue_only=False) as daemon:
+                daemon.wait_ready()
+                time.sleep(BIG_SETTLE_S)
+                pid = daemon.proc.pid
+                idle_rss, idle_hwm = proc_status_kb(pid, "VmRSS"), proc_status_kb(pid, "VmHWM")
+                t0 = time.perf_counter_ns()
+                os.rename(source, root / "inbox" / source.name)
+                t1, problems = wait_outputs(daemon, 1, BIG_JOB_TIMEOUT_S, BIG_JOB_TIMEOUT_S)
+                peak, after = proc_status_kb(pid, "VmHWM"), proc_status_kb(pid, "VmRSS")
+            jobs, invalid = check_jobs(binary, config, 1)
+            if t1 is None:
+                invalid = (invalid or "") + " (the output was not logged in time)"
+            if invalid:
+                row.invalid = True
+                row.details.append(f"INVALID (run {run + 1}): {invalid}; jobs {jobs}")
+                row.details += [f"  log: {line}" for line in problems[:5]]
+                continue
+            samples.append({"idle": idle_rss, "idle_hwm": idle_hwm, "peak": peak, "after": after,
+                            "s": (t1 - t0) / 1e9})
+    finally:
+        fakes.stop()
+
+    def mb(kb: float) -> float:
+        return kb * 1024 / 1e6
+
+    if not samples:
+        row.verdict = "INVALID"
+        return row
+    idle = mb(statistics.median(s["idle"] for s in samples))
+    peak = mb(statistics.median(s["peak"] for s in samples))
+    growth = mb(statistics.median(s["peak"] - s["idle"] for s in samples))
+    copies = growth * 1e6 / b64
+    row.dropbolt = f"peak (VmHWM) {peak:.1f}"
+    row.baseline = f"same daemon idle before the drop (VmRSS) {idle:.1f}"
+    row.compared = f"+{growth:.1f} MB = {copies:.1f}× the image's base64 ({b64 / 1e6:.1f} MB)"
+    flagged = copies > BIG_COPIES_FLAG
+    row.verdict = "INVALID" if row.invalid else (f"FLAG: > {BIG_COPIES_FLAG:g}× base64" if flagged else "—")
+    row.details += [
+        "per run: idle VmRSS " + ", ".join(f"{mb(s['idle']):.1f}" for s in samples) + " MB; VmHWM before the drop "
+        + ", ".join(f"{mb(s['idle_hwm']):.1f}" for s in samples) + " MB; VmHWM after the job "
+        + ", ".join(f"{mb(s['peak']):.1f}" for s in samples) + " MB; VmRSS after the job "
+        + ", ".join(f"{mb(s['after']):.1f}" for s in samples) + " MB; rename → output written "
+        + ", ".join(f"{s['s']:.2f}" for s in samples) + " s",
+        f"image {BIG_IMAGE_BYTES / 1e6:.0f} MB, base64 {b64 / 1e6:.2f} MB; flag threshold: peak − idle > "
+        f"{BIG_COPIES_FLAG:g}× base64 = {BIG_COPIES_FLAG * b64 / 1e6:.0f} MB"
+        + (" — FLAGGED: the request body is probably copied more often than needed" if flagged else " — not exceeded"),
+    ]
+    if fakes.summary:
+        row.details.append(fakes.summary.strip())
+    return row
+
 # --------------------------------------------------------------------------------------------------------------
 
 def render(facts: list[str], rows: list[Row], wall_s: float) -> str:
@@ -598,16 +1026,28 @@ def render(facts: list[str], rows: list[Row], wall_s: float) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--binary", type=Path, default=REPO / ".build" / "release" / "dropbolt")
-    parser.add_argument("--only", default="abc", help="which rows to run, e.g. 'a' or 'bc' (default: abc)")
+    parser.add_argument("--fakes", type=Path, default=REPO / ".build" / "release" / "dropbolt-fakes",
+                        help="the dropbolt-fakes binary (rows d and e)")
+    parser.add_argument("--only", default="abcde", help="which rows to run, e.g. 'a' or 'de' (default: abcde)")
     args = parser.parse_args()
-    if not args.only or set(args.only) - set("abc"):
-        parser.error("--only takes letters among a, b and c")
+    if not args.only or set(args.only) - set("abcde"):
+        parser.error("--only takes letters among a, b, c, d and e")
 
     binary = Path(os.path.abspath(args.binary))  # absolute, but keep the .build/release symlink in the report
     if not os.access(binary, os.X_OK):
         log(f"{binary} is missing; build it with `swift build -c release`")
         return 1
-    for tool in ("hyperfine", "inotifywait", "stdbuf", "find"):
+    fakes_binary = Path(os.path.abspath(args.fakes))
+    if set(args.only) & set("de"):
+        if not os.access(fakes_binary, os.X_OK):
+            log(f"{fakes_binary} is missing; build it with `swift build -c release --product dropbolt-fakes`")
+            return 1
+        venv = REPO / ".build-lnbits" / "venv" / "bin" / "lnbits"
+        if not os.access(venv, os.X_OK):
+            log(f"{venv} is missing; rows d and e need LNbits (`make lnbits` installs it)")
+            return 1
+    needed = {"a": ["inotifywait", "stdbuf"], "b": ["hyperfine", "find"]}
+    for tool in sorted({t for key in args.only for t in needed.get(key, [])}):
         if shutil.which(tool) is None:
             log(f"{tool} is not installed (make bench-deps installs it)")
             return 1
@@ -616,8 +1056,11 @@ def main() -> int:
     started = time.monotonic()
     facts = machine_facts(binary)
     rows: list[Row] = []
-    benches = {"a": bench_latency, "b": bench_reconcile, "c": bench_idle}
-    titles = {"a": "detection latency", "b": "reconcile scan", "c": "idle memory"}
+    benches = {"a": bench_latency, "b": bench_reconcile, "c": bench_idle,
+               "d": lambda t, b: bench_throughput(t, b, fakes_binary),
+               "e": lambda t, b: bench_big_image(t, b, fakes_binary)}
+    titles = {"a": "detection latency", "b": "reconcile scan", "c": "idle memory", "d": "paid path throughput",
+              "e": "peak RSS with a 20 MB image"}
     tmp = Path(tempfile.mkdtemp(prefix="dropbolt-bench-", dir="/tmp"))
     log(f"working in {tmp}")
     try:
@@ -634,6 +1077,7 @@ def main() -> int:
                 stop_all_children()  # no row leaves a process behind for the next one
     finally:
         stop_all_children()
+        kill_stray_lnbits(str(tmp))  # an LNbits whose dropbolt-fakes died before it could stop it
         shutil.rmtree(tmp, ignore_errors=True)
 
     report = render(facts, rows, time.monotonic() - started)

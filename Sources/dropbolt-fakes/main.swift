@@ -3,6 +3,7 @@
 import DropboltTesting
 import Foundation
 import Synchronization
+import UnixSignals
 
 @main
 struct DropboltFakes {
@@ -23,17 +24,15 @@ struct DropboltFakes {
         ]
         let line = try JSONSerialization.data(withJSONObject: description, options: [.sortedKeys])
         FileHandle.standardOutput.write(line + Data("\n".utf8))
-        // Stop when the parent closes our standard input or sends a signal.
-        signal(SIGTERM, SIG_IGN)
-        signal(SIGINT, SIG_IGN)
-        let signals = [SIGTERM, SIGINT].map { number in
-            let source = DispatchSource.makeSignalSource(signal: number)
-            source.resume()
-            return source
-        }
+        // Stop when the parent closes our standard input or sends SIGTERM/SIGINT (UnixSignals blocks them and reads
+        // them from a signalfd: an ignored signal would never reach a dispatch source on Linux).
+        let signals = await UnixSignalsSequence(trapping: .sigterm, .sigint)
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let once = OnceFlag()
-            for source in signals { source.setEventHandler { if once.claim() { continuation.resume() } } }
+            Task {
+                for await _ in signals { break }
+                if once.claim() { continuation.resume() }
+            }
             Thread {
                 while FileHandle.standardInput.availableData.count > 0 {}
                 if once.claim() { continuation.resume() }
