@@ -53,7 +53,7 @@ extension Store {
                 .filter(
                     [JobState.queued, .held, .invoiced, .paying, .paid, .fetched].contains(JobRecord.Columns.state)
                 )
-                .filter(JobRecord.Columns.notBefore == nil || JobRecord.Columns.notBefore <= now)
+                .filter(JobRecord.Columns.notBefore == nil || JobRecord.Columns.notBefore <= DatabaseTimestamp.string(from: now))
                 .filter(!busy.contains(JobRecord.Columns.id))
                 .order(JobRecord.Columns.id)
                 .limit(limit)

@@ -20,9 +20,10 @@ extension Store {
         try await write("set the baseline of rule \(rule)") { db in
             try db.execute(
                 sql: "INSERT INTO rule_baselines (rule, since) VALUES (?, ?) ON CONFLICT (rule) DO NOTHING",
-                arguments: [rule, since])
+                arguments: [rule, DatabaseTimestamp.string(from: since)])
             // Inside this transaction the row exists now, either ours or the earlier one.
-            return try RuleBaseline.fetchOne(db, key: rule)?.since ?? since
+            let stored = try String.fetchOne(db, sql: "SELECT since FROM rule_baselines WHERE rule = ?", arguments: [rule])
+            return stored.flatMap(DatabaseTimestamp.date(from:)) ?? since
         }
     }
 }
