@@ -62,8 +62,9 @@ struct PipelineService: Service {
                         }
                     }
                 }
-                // Idle: look again soon (new jobs, held ones coming due). Busy: as soon as a worker frees up.
-                try? await Task.sleep(for: started == 0 && busy.isEmpty ? .milliseconds(200) : .milliseconds(20))
+                // Idle: look again within a second (new jobs wait out a settle period anyway; a tighter poll cost
+                // 0.4% CPU doing nothing). Busy: as soon as a worker frees up.
+                try? await Task.sleep(for: started == 0 && busy.isEmpty ? .seconds(1) : .milliseconds(20))
             }
         }
     }
