@@ -191,6 +191,10 @@ struct PaidPathTests {
         try await Self.withWorld { world in
             let harness = world.harness
             let before = try await world.payerBalance()
+            // `dropbolt models` is free: the binary lists the provider's models.
+            let models = try BinarySmokeTests.run(["models", "--config", harness.configPath])
+            #expect(models.status == 0)
+            #expect(models.output.contains("price_sats="), "\(models.output)")
             try await harness.withDaemon(processJobs: true) { _ in
                 let path = try Self.dropImage(harness, "inbox/products/quote.png")
                 let job = try await harness.waitForJob(path, state: .held)
