@@ -1,3 +1,5 @@
+import DropboltCore
+
 /// What the watcher reports to its single consumer.
 public enum WatchEvent: Sendable {
     /// Files that settled, in arrival order. Scans report in batches; events one by one.

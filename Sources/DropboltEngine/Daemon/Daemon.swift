@@ -94,11 +94,6 @@ public struct Daemon: Sendable {
         }
         var watching = watcherConfiguration(ruleBook: ruleBook)
         watching.folderStamps = try await store.folderStamps(fingerprint: RuleBook.fingerprint(of: ruleBook.ruleSet))
-            .map {
-                FolderStamp(
-                    path: $0.path, parent: $0.parent, mtimeNanoseconds: $0.mtimeNanoseconds, inode: $0.inode,
-                    skippable: $0.skippable)
-            }
         let watcher = Watcher(configuration: watching, logger: logger)
         let intake = IntakeService(watcher: watcher, store: store, ruleBook: ruleBook, logger: logger)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [

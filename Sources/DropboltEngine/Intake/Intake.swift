@@ -39,13 +39,7 @@ final class Intake {
             try await store.clearFolderStamps()
             return
         }
-        try await store.replaceFolderStamps(
-            stamps.map {
-                StoredFolderStamp(
-                    path: $0.path, parent: $0.parent, mtimeNanoseconds: $0.mtimeNanoseconds, inode: $0.inode,
-                    skippable: $0.skippable)
-            },
-            fingerprint: RuleBook.fingerprint(of: ruleBook.ruleSet))
+        try await store.replaceFolderStamps(stamps, fingerprint: RuleBook.fingerprint(of: ruleBook.ruleSet))
     }
 
     /// Records a baseline for rules seen for the first time and loads the stored ones.

@@ -1,37 +1,15 @@
+import DropboltCore
 import Foundation
 import GRDB
 
-/// A folder as the last complete reconcile saw it.
-public struct StoredFolderStamp: Sendable, Equatable {
-    /// Absolute path.
-    public var path: String
-    /// The folder it is in (nil for a watched root).
-    public var parent: String?
-    /// Its mtime in nanoseconds.
-    public var mtimeNanoseconds: Int64
-    /// Its inode.
-    public var inode: UInt64
-    /// True when every file in it was recorded and it was quiet when listed.
-    public var skippable: Bool
-
-    /// Creates a stamp.
-    public init(path: String, parent: String?, mtimeNanoseconds: Int64, inode: UInt64, skippable: Bool) {
-        self.path = path
-        self.parent = parent
-        self.mtimeNanoseconds = mtimeNanoseconds
-        self.inode = inode
-        self.skippable = skippable
-    }
-}
-
 extension Store {
     /// The stamps of the last complete reconcile, if they were taken under the same rules (`fingerprint`).
-    public func folderStamps(fingerprint: String) async throws -> [StoredFolderStamp] {
+    public func folderStamps(fingerprint: String) async throws -> [FolderStamp] {
         try await read("read folder stamps") { db in
             let stored = try String.fetchOne(db, sql: "SELECT value FROM settings WHERE key = 'folder_stamps_rules'")
             guard stored == fingerprint else { return [] }
             return try Row.fetchAll(db, sql: "SELECT path, parent, mtime_ns, inode, skippable FROM folder_stamps").map {
-                StoredFolderStamp(
+                FolderStamp(
                     path: $0[0], parent: $0[1], mtimeNanoseconds: $0[2],
                     inode: UInt64(bitPattern: $0[3] as Int64), skippable: $0[4])
             }
@@ -39,7 +17,7 @@ extension Store {
     }
 
     /// Replaces every stamp with those of a reconcile that just completed under the rules `fingerprint`.
-    public func replaceFolderStamps(_ stamps: [StoredFolderStamp], fingerprint: String) async throws {
+    public func replaceFolderStamps(_ stamps: [FolderStamp], fingerprint: String) async throws {
         try await write("replace folder stamps") { db in
             try db.execute(sql: "DELETE FROM folder_stamps")
             let statement = try db.makeStatement(
