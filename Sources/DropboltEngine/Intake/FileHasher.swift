@@ -1,4 +1,5 @@
 import Crypto
+import DropboltLightning
 import Glibc
 
 /// Streams a file through SHA-256 without loading it whole (photos can be tens of megabytes).
@@ -21,9 +22,6 @@ enum FileHasher {
             }
             hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
         }
-        return hasher.finalize().map { byte in
-            let hex = String(byte, radix: 16)
-            return byte < 16 ? "0" + hex : hex
-        }.joined()
+        return Hex.string(Array(hasher.finalize()))
     }
 }

@@ -13,7 +13,8 @@ struct OutputWriter {
     func write(_ bytes: [UInt8], target: String, originalPath: String) async throws -> String {
         var candidate = target
         var counter = 0
-        while counter < 1000 {
+        var races = 0
+        while counter < 1000 && races < 100 {
             if FileManager.default.fileExists(atPath: candidate) {
                 if DurableFile.read(candidate) == bytes { return candidate }
                 if let recorded = try await store.output(at: candidate), recorded.originalPath == originalPath {
@@ -25,7 +26,8 @@ struct OutputWriter {
                     try DurableFile.write(bytes, to: candidate, replace: false)
                     return candidate
                 } catch let error as DurableFile.WriteError where error.alreadyExists {
-                    // Someone created it just now: look at it again.
+                    // Someone created it just now: look at it again (bounded, in case it keeps coming and going).
+                    races += 1
                     continue
                 }
             }
