@@ -111,8 +111,7 @@ struct MappingReader {
     /// A `true`/`false` value.
     func bool(_ key: String) throws(ConfigError) -> Bool? {
         guard let value = value(key) else { return nil }
-        guard case .scalar(let scalar) = value, value.resolvedTag == .bool, let bool = Bool.construct(from: scalar)
-        else {
+        guard case .bool(let bool) = value.scalarKind else {
             throw wrongType(key, value, expected: "true or false")
         }
         return bool
@@ -121,9 +120,11 @@ struct MappingReader {
     /// A whole number within `range`.
     func integer(_ key: String, in range: ClosedRange<Int64>) throws(ConfigError) -> Int64? {
         guard let value = value(key) else { return nil }
-        guard case .scalar(let scalar) = value, value.resolvedTag == .int, let number = Int64.construct(from: scalar)
-        else {
+        guard case .integer(let parsed) = value.scalarKind else {
             throw wrongType(key, value, expected: "a whole number")
+        }
+        guard let number = parsed else {
+            throw invalid(key, "\(Self.text(of: value)) is out of range; \(Self.describe(range))")
         }
         guard range.contains(number) else {
             throw invalid(key, "\(number) is out of range; \(Self.describe(range))")
@@ -134,14 +135,15 @@ struct MappingReader {
     /// A number (whole or decimal) of at least `minimum`.
     func number(_ key: String, atLeast minimum: Double) throws(ConfigError) -> Double? {
         guard let value = value(key) else { return nil }
-        let tag = value.resolvedTag
-        guard case .scalar(let scalar) = value, tag == .int || tag == .float,
-            let number = Double.construct(from: scalar) ?? Int64.construct(from: scalar).map(Double.init)
-        else {
-            throw wrongType(key, value, expected: "a number")
+        let number: Double
+        switch value.scalarKind {
+        case .integer(let whole?): number = Double(whole)
+        case .float(let decimal): number = decimal
+        case .integer(nil): number = .infinity
+        default: throw wrongType(key, value, expected: "a number")
         }
         guard number.isFinite, number >= minimum else {
-            throw invalid(key, "\(scalar.string) is out of range; must be at least \(Self.format(minimum))")
+            throw invalid(key, "\(Self.text(of: value)) is out of range; must be at least \(Self.format(minimum))")
         }
         return number
     }
@@ -199,6 +201,11 @@ struct MappingReader {
             message: "must be \(expected), found \(value.kindDescription)")
     }
 
+    private static func text(of node: Node) -> String {
+        guard case .scalar(let scalar) = node else { return "" }
+        return scalar.string
+    }
+
     private static func describe(_ range: ClosedRange<Int64>) -> String {
         if range.upperBound == Int64.max { return "must be at least \(range.lowerBound)" }
         return "must be between \(range.lowerBound) and \(range.upperBound)"
@@ -217,11 +224,11 @@ extension Node {
         case .sequence: return "a list"
         case .alias: return "an alias"
         case .scalar(let scalar):
-            switch resolvedTag {
+            switch ScalarKind(of: scalar) {
             case .null: return "nothing (null)"
             case .bool: return "true/false '\(scalar.string)'"
-            case .int, .float: return "the number \(scalar.string)"
-            default: return "text '\(scalar.string)'"
+            case .integer, .float: return "the number \(scalar.string)"
+            case .text: return "text '\(scalar.string)'"
             }
         }
     }

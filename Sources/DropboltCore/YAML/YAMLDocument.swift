@@ -40,7 +40,8 @@ struct YAMLDocument {
         let start = SourceLocation(file: file, line: 1, column: 1)
         let root: Node?
         do {
-            root = try Yams.compose(yaml: text)
+            // `.basic`: no regex-based resolution (it loads ICU); `ScalarKind` resolves plain scalars instead.
+            root = try Yams.compose(yaml: text, .basic)
         } catch let error as YamlError {
             throw syntaxError(error, text: text, file: file)
         } catch {
@@ -156,15 +157,4 @@ struct YAMLDocument {
         }
         return nil
     }
-}
-
-extension Node {
-    /// True for an explicit or implied YAML null (`~`, `null`, or nothing after the colon).
-    var isNull: Bool {
-        guard case .scalar(let scalar) = self else { return false }
-        return scalar.style == .plain && tag.rawValue == Tag.Name.null.rawValue
-    }
-
-    /// The resolved YAML tag, e.g. `tag:yaml.org,2002:int`.
-    var resolvedTag: Tag.Name { Tag.Name(rawValue: tag.rawValue) }
 }
