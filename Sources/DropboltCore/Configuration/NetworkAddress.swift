@@ -11,17 +11,40 @@ enum NetworkAddress {
     }
 
     /// Accepts `https://…`, or `http://…` only when the host is loopback; returns the URL without a trailing slash.
+    ///
+    /// Parsed by hand rather than with `URLComponents`: reading its host runs IDNA, which faults ~1.2 MB of ICU
+    /// into the daemon at start-up (measured with `make bench` row c). Hosts must be ASCII (write IDN hosts in
+    /// their `xn--` form); a query or fragment is refused because API paths are appended to this URL.
     static func checkedURL(_ text: String) throws(URLProblem) -> String {
-        guard let components = URLComponents(string: text), let scheme = components.scheme?.lowercased(),
-            let rawHost = components.host, !rawHost.isEmpty
-        else {
-            throw .malformed("'\(text)' is not a URL; write it like https://host or http://127.0.0.1:port")
+        let usage = "write it like https://host or http://127.0.0.1:port"
+        guard let separator = text.firstRange(of: "://") else {
+            throw .malformed("'\(text)' is not a URL; \(usage)")
         }
+        let scheme = text[..<separator.lowerBound].lowercased()
+        let afterScheme = text[separator.upperBound...]
+        let authority = afterScheme.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+        let rest = afterScheme.dropFirst(authority.count)
+        guard !scheme.isEmpty, scheme.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "+-.".contains($0)) })
+        else {
+            throw .malformed("'\(text)' is not a URL; \(usage)")
+        }
+        if rest.contains("?") || rest.contains("#") {
+            throw .malformed("'\(text)' has a query or fragment; give the base URL only, e.g. https://host/path")
+        }
+        if rest.contains(where: { $0.isWhitespace }) {
+            throw .malformed("'\(text)' contains white space; \(usage)")
+        }
+        // Credentials in the URL would end up in logs; they belong in the key settings.
+        if let at = authority.lastIndex(of: "@") {
+            let redacted = "\(scheme)://…@\(authority[authority.index(after: at)...])"
+            throw .malformed("'\(redacted)…' has a user name or password in it; remove it (use the key settings)")
+        }
+        let host = try hostOfAuthority(authority, in: text)
         switch scheme {
         case "https":
             break
         case "http":
-            guard isLoopback(host: rawHost) else {
+            guard isLoopback(host: String(host)) else {
                 throw .insecure(
                     "'\(text)' uses plain http to another machine; use https (http is only allowed for "
                         + "localhost, 127.0.0.0/8 and ::1)"
@@ -33,6 +56,50 @@ enum NetworkAddress {
         var result = text
         while result.hasSuffix("/") { result.removeLast() }
         return result
+    }
+
+    /// The host of `authority` (`host`, `host:port`, `[v6]`, `[v6]:port`), checked to be an ASCII name or address.
+    private static func hostOfAuthority(_ authority: Substring, in text: String) throws(URLProblem) -> Substring {
+        let host: Substring
+        let port: Substring?
+        if authority.hasPrefix("[") {
+            guard let close = authority.firstIndex(of: "]") else {
+                throw .malformed("'\(text)' has an unclosed '[' in its host")
+            }
+            host = authority[...close]
+            let inner = authority[authority.index(after: authority.startIndex)..<close]
+            guard !inner.isEmpty, inner.allSatisfy({ $0.isHexDigit || $0 == ":" || $0 == "." }) else {
+                throw .malformed("'\(text)' has '\(host)', which is not a bracketed IPv6 address")
+            }
+            let after = authority[authority.index(after: close)...]
+            guard after.isEmpty || after.hasPrefix(":") else {
+                throw .malformed("'\(text)' has text after the IPv6 address where a :port belongs")
+            }
+            port = after.isEmpty ? nil : after.dropFirst()
+        } else if let colon = authority.lastIndex(of: ":") {
+            host = authority[..<colon]
+            port = authority[authority.index(after: colon)...]
+        } else {
+            host = authority
+            port = nil
+        }
+        guard !host.isEmpty else {
+            throw .malformed("'\(text)' has no host; write it like https://host or http://127.0.0.1:port")
+        }
+        if !host.hasPrefix("[") {
+            guard host.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "." || $0 == "-" || $0 == "_") })
+            else {
+                throw .malformed(
+                    "'\(text)' has host '\(host)' with characters a host name cannot have (write international "
+                        + "names in their xn-- form)")
+            }
+        }
+        if let port {
+            guard let number = Int(port), (1...65535).contains(number), port.allSatisfy(\.isASCII) else {
+                throw .malformed("'\(text)' has port '\(port)'; a port is a number between 1 and 65535")
+            }
+        }
+        return host
     }
 
     /// True for `localhost`, any `127.x.y.z` and `::1` (with or without brackets).
