@@ -57,7 +57,7 @@ extension Store {
                     ON CONFLICT (rule, path, sha256) DO NOTHING
                     """)
             // Converted once: formatting a Date is the costliest part of binding.
-            let time = now.databaseValue
+            let time = now.databaseText.databaseValue
             let queued = JobState.queued.databaseValue
             var created: [JobRecord] = []
             for file in files {
@@ -90,7 +90,7 @@ extension Store {
         try await write("update the stat of \(path)") { db in
             try db.execute(
                 sql: "UPDATE files SET size = ?, mtime_ns = ?, inode = ?, last_seen = ? WHERE path = ?",
-                arguments: [size, mtimeNanoseconds, Int64(bitPattern: inode), now, path])
+                arguments: [size, mtimeNanoseconds, Int64(bitPattern: inode), now.databaseText, path])
             return db.changesCount > 0
         }
     }

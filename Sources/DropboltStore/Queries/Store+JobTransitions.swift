@@ -66,7 +66,7 @@ extension Store {
         try await write("record spooled request of job \(jobID)") { db in
             try db.execute(
                 sql: "UPDATE jobs SET request_path = ?, request_sha256 = ?, updated_at = ? WHERE id = ?",
-                arguments: [path, sha256, now, jobID])
+                arguments: [path, sha256, now.databaseText, jobID])
         }
     }
 
@@ -80,7 +80,7 @@ extension Store {
                     UPDATE jobs SET state = 'invoiced', invoice = ?, payment_hash = ?, amount_msat = ?, credential = ?,
                     reason = NULL, not_before = NULL, attempts = attempts + 1, updated_at = ? WHERE id = ?
                     """,
-                arguments: [invoice, paymentHash, amountMsat, token, now, jobID])
+                arguments: [invoice, paymentHash, amountMsat, token, now.databaseText, jobID])
         }
     }
 
@@ -98,7 +98,7 @@ extension Store {
             func refuse(_ reason: String, _ state: JobState, until notBefore: Date?) throws -> PayingDecision {
                 try db.execute(
                     sql: "UPDATE jobs SET state = ?, reason = ?, not_before = ?, updated_at = ? WHERE id = ?",
-                    arguments: [state, reason, notBefore, now, jobID])
+                    arguments: [state, reason, notBefore?.databaseText, now.databaseText, jobID])
                 return .refused(reason: reason, state: state)
             }
             if amountMsat > limits.perImageMsat {
@@ -138,7 +138,7 @@ extension Store {
                     UPDATE jobs SET state = 'paying', invoice = ?, payment_hash = ?, amount_msat = ?, reason = NULL,
                     not_before = NULL, updated_at = ? WHERE id = ?
                     """,
-                arguments: [invoice, paymentHash, amountMsat, now, jobID])
+                arguments: [invoice, paymentHash, amountMsat, now.databaseText, jobID])
             return .approved
         }
     }
@@ -153,7 +153,7 @@ extension Store {
             else { throw StoreError.queryFailed }
             try db.execute(
                 sql: "UPDATE payments SET status = 'succeeded', preimage = ?, fee_msat = ?, settled_at = ? WHERE id = ?",
-                arguments: [preimage, feeMsat, now, payment.id])
+                arguments: [preimage, feeMsat, now.databaseText, payment.id])
             try Self.releaseReservation(db, jobID: jobID, rule: job.rule, at: now)
             var spend = LedgerEntry(
                 jobID: jobID, paymentID: payment.id, rule: job.rule, kind: .spend, amountMsat: payment.amountMsat,
@@ -166,7 +166,7 @@ extension Store {
             }
             try db.execute(
                 sql: "UPDATE jobs SET state = 'paid', fee_msat = ?, reason = NULL, not_before = NULL, updated_at = ? WHERE id = ?",
-                arguments: [feeMsat, now, jobID])
+                arguments: [feeMsat, now.databaseText, jobID])
         }
     }
 
@@ -180,14 +180,14 @@ extension Store {
             guard let job = try JobRecord.fetchOne(db, key: jobID) else { throw StoreError.queryFailed }
             try db.execute(
                 sql: "UPDATE payments SET status = 'failed', settled_at = ? WHERE payment_hash = ? AND status = 'pending'",
-                arguments: [now, paymentHash])
+                arguments: [now.databaseText, paymentHash])
             try Self.releaseReservation(db, jobID: jobID, rule: job.rule, at: now)
             try db.execute(
                 sql: """
                     UPDATE jobs SET state = ?, reason = ?, not_before = ?, invoice = NULL, payment_hash = NULL,
                     credential = NULL, amount_msat = NULL, updated_at = ? WHERE id = ?
                     """,
-                arguments: [next, reason, notBefore, now, jobID])
+                arguments: [next, reason, notBefore?.databaseText, now.databaseText, jobID])
         }
     }
 
@@ -196,7 +196,7 @@ extension Store {
         try await write("record fetched result of job \(jobID)") { db in
             try db.execute(
                 sql: "UPDATE jobs SET state = 'fetched', result_path = ?, reason = NULL, not_before = NULL, updated_at = ? WHERE id = ?",
-                arguments: [resultPath, now, jobID])
+                arguments: [resultPath, now.databaseText, jobID])
         }
     }
 
@@ -213,10 +213,10 @@ extension Store {
                     original_path = excluded.original_path, sha256 = excluded.sha256, size = excluded.size,
                     created_at = excluded.created_at
                     """,
-                arguments: [jobID, originalPath, outputPath, outputSHA256, size, now])
+                arguments: [jobID, originalPath, outputPath, outputSHA256, size, now.databaseText])
             try db.execute(
                 sql: "UPDATE jobs SET state = 'done', output_path = ?, reason = NULL, not_before = NULL, updated_at = ? WHERE id = ?",
-                arguments: [outputPath, now, jobID])
+                arguments: [outputPath, now.databaseText, jobID])
         }
     }
 
@@ -232,7 +232,7 @@ extension Store {
             if state == .failed || state == .held { try Self.releaseReservation(db, jobID: jobID, rule: job.rule, at: now) }
             try db.execute(
                 sql: "UPDATE jobs SET state = ?, reason = ?, not_before = ?, refund_url = COALESCE(?, refund_url), updated_at = ? WHERE id = ?",
-                arguments: [state, reason, notBefore, refundURL, now, jobID])
+                arguments: [state, reason, notBefore?.databaseText, refundURL, now.databaseText, jobID])
         }
     }
 
@@ -242,7 +242,7 @@ extension Store {
         try await write("defer job \(jobID)") { db in
             try db.execute(
                 sql: "UPDATE jobs SET not_before = ?, reason = ?, updated_at = ? WHERE id = ?",
-                arguments: [until, reason, now, jobID])
+                arguments: [until.databaseText, reason, now.databaseText, jobID])
         }
     }
 
@@ -258,7 +258,7 @@ extension Store {
         try await write("release quote-only holds") { db in
             try db.execute(
                 sql: "UPDATE jobs SET not_before = NULL, updated_at = ? WHERE state = 'held' AND reason LIKE 'quote-only%'",
-                arguments: [now])
+                arguments: [now.databaseText])
             return db.changesCount
         }
     }
@@ -273,7 +273,7 @@ extension Store {
                     payment_hash = NULL, credential = NULL, amount_msat = NULL, updated_at = ?
                     WHERE id = ? AND state IN ('failed', 'held', 'queued')
                     """,
-                arguments: [now, jobID])
+                arguments: [now.databaseText, jobID])
             return db.changesCount > 0
         }
     }
@@ -311,7 +311,7 @@ extension Store {
     /// Spend plus fees since `start`, for one rule or all.
     static func spent(_ db: Database, since start: Date, rule: String?) throws -> Int64 {
         var sql = "SELECT COALESCE(SUM(amount_msat), 0) FROM ledger WHERE kind IN ('spend', 'fee') AND created_at >= ?"
-        var arguments: StatementArguments = [start]
+        var arguments: StatementArguments = [start.databaseText]
         if let rule {
             sql += " AND rule = ?"
             arguments += [rule]

@@ -77,7 +77,7 @@ extension Store {
             var arguments: StatementArguments = []
             if let start {
                 sql += " AND created_at >= ?"
-                arguments += [start]
+                arguments += [start.databaseText]
             }
             sql += " GROUP BY key ORDER BY \(order)"
             return try Row.fetchAll(db, sql: sql, arguments: arguments).map {
@@ -107,7 +107,7 @@ extension Store {
             }
             if let start {
                 conditions.append("jobs.created_at >= ?")
-                arguments += [start]
+                arguments += [start.databaseText]
             }
             if let states, !states.isEmpty {
                 conditions.append("jobs.state IN (\(states.map { _ in "?" }.joined(separator: ",")))")
@@ -125,7 +125,8 @@ extension Store {
                 HistoryRow(
                     id: row["id"], rule: row["rule"], path: row["path"], state: row["state"], reason: row["reason"],
                     amountMsat: row["paid_amount"], feeMsat: row["paid_fee"], outputPath: row["output_path"],
-                    paymentHash: row["paid_hash"], createdAt: row["created_at"], updatedAt: row["updated_at"])
+                    paymentHash: row["paid_hash"], createdAt: row.storedDate("created_at") ?? .distantPast,
+                    updatedAt: row.storedDate("updated_at") ?? .distantPast)
             }
         }
     }

@@ -4,7 +4,7 @@ import GRDB
 /// A file dropbolt has seen in a watched folder, with the stat that lets a rescan skip re-hashing it.
 ///
 /// Table `files`; one row per path.
-public struct FileRecord: Sendable, Codable, Equatable, FetchableRecord, MutablePersistableRecord {
+public struct FileRecord: Sendable, Codable, Equatable, FetchableRecord, StoredDates, MutablePersistableRecord {
     /// The table name.
     public static let databaseTableName = "files"
 

@@ -5,7 +5,7 @@ import GRDB
 ///
 /// Table `jobs`. A job's identity is (``rule``, ``path``, ``sha256``), enforced by a UNIQUE constraint. The payment
 /// columns are filled as the job moves through ``JobState``; see DESIGN.md §5 for which state needs which.
-public struct JobRecord: Sendable, Codable, Equatable, FetchableRecord, MutablePersistableRecord {
+public struct JobRecord: Sendable, Codable, Equatable, FetchableRecord, StoredDates, MutablePersistableRecord {
     /// The table name.
     public static let databaseTableName = "jobs"
 

@@ -4,7 +4,7 @@ import GRDB
 /// One movement of money against a rule's budget, written in the same transaction as the job's state change.
 ///
 /// Table `ledger`. Budget sums add `reserve`, `spend` and `fee` rows and subtract `release` rows.
-public struct LedgerEntry: Sendable, Codable, Equatable, FetchableRecord, MutablePersistableRecord {
+public struct LedgerEntry: Sendable, Codable, Equatable, FetchableRecord, StoredDates, MutablePersistableRecord {
     /// The table name.
     public static let databaseTableName = "ledger"
 

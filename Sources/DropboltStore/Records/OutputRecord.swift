@@ -5,7 +5,7 @@ import GRDB
 /// later output for the same original.
 ///
 /// Table `outputs`; ``outputPath`` is unique.
-public struct OutputRecord: Sendable, Codable, Equatable, FetchableRecord, MutablePersistableRecord {
+public struct OutputRecord: Sendable, Codable, Equatable, FetchableRecord, StoredDates, MutablePersistableRecord {
     /// The table name.
     public static let databaseTableName = "outputs"
 

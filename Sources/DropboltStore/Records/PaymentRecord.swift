@@ -4,7 +4,7 @@ import GRDB
 /// One Lightning payment attempt for a job, keyed by its payment hash so that a hash is never paid twice.
 ///
 /// Table `payments`; ``paymentHash`` is unique.
-public struct PaymentRecord: Sendable, Codable, Equatable, FetchableRecord, MutablePersistableRecord {
+public struct PaymentRecord: Sendable, Codable, Equatable, FetchableRecord, StoredDates, MutablePersistableRecord {
     /// The table name.
     public static let databaseTableName = "payments"
 

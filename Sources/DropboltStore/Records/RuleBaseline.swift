@@ -4,7 +4,7 @@ import GRDB
 /// The time from which a rule counts files as new; files that predate it are left alone.
 ///
 /// Table `rule_baselines`; one row per rule name.
-public struct RuleBaseline: Sendable, Codable, Equatable, FetchableRecord, PersistableRecord {
+public struct RuleBaseline: Sendable, Codable, Equatable, FetchableRecord, StoredDates, PersistableRecord {
     /// The table name.
     public static let databaseTableName = "rule_baselines"
 
