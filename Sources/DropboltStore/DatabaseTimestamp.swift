@@ -2,7 +2,7 @@ import Foundation
 import GRDB
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// GRDB's text form of a date (`yyyy-MM-dd HH:mm:ss.SSS`, UTC), made and read without Foundation's formatters.

@@ -87,7 +87,8 @@ import Yams
         let folder = try TemporaryDirectory()
         defer { folder.remove() }
         let error = try configError("workers: '3'\n", in: folder)
-        #expect(error.description == "\(folder.path)/dropbolt.yaml:1:10: workers: must be a whole number, found text '3'")
+        #expect(
+            error.description == "\(folder.path)/dropbolt.yaml:1:10: workers: must be a whole number, found text '3'")
     }
 
     @Test func hugeWholeNumberIsOutOfRangeNotWrongType() throws {
@@ -96,6 +97,8 @@ import Yams
         let error = try ruleError(
             "watch: inbox\naction: analyze\nprompt: x\nmax_sats: 99999999999999999999\n", in: folder)
         #expect(error.shortDescription == "invalidValue")
-        #expect(error.description.hasPrefix("\(folder.path)/rules/products.yaml:4:11: max_sats: 99999999999999999999 is out of range"))
+        #expect(
+            error.description.hasPrefix(
+                "\(folder.path)/rules/products.yaml:4:11: max_sats: 99999999999999999999 is out of range"))
     }
 }

@@ -56,7 +56,8 @@ struct StoredDatesTests {
         let queue = try DatabaseQueue(path: "\(dir.path)/\(Store.databaseFileName)")
         try await queue.write { db in
             try db.execute(
-                sql: "UPDATE jobs SET created_at = ?, not_before = ? WHERE id = ?", arguments: [instant, instant, jobID])
+                sql: "UPDATE jobs SET created_at = ?, not_before = ? WHERE id = ?",
+                arguments: [instant, instant, jobID])
         }
         try queue.close()
 

@@ -53,7 +53,10 @@ extension Store {
                 .filter(
                     [JobState.queued, .held, .invoiced, .paying, .paid, .fetched].contains(JobRecord.Columns.state)
                 )
-                .filter(JobRecord.Columns.notBefore == nil || JobRecord.Columns.notBefore <= DatabaseTimestamp.string(from: now))
+                .filter(
+                    JobRecord.Columns.notBefore == nil
+                        || JobRecord.Columns.notBefore <= DatabaseTimestamp.string(from: now)
+                )
                 .filter(!busy.contains(JobRecord.Columns.id))
                 .order(JobRecord.Columns.id)
                 .limit(limit)
@@ -114,7 +117,8 @@ extension Store {
                         + "\(reserve / 1000)", .held, until: limits.nextDay)
             }
             if let ruleDaily = limits.ruleDailyMsat {
-                let ruleToday = try Self.spent(db, since: limits.dayStart, rule: rule) + Self.liveReservations(db, rule: rule)
+                let ruleToday =
+                    try Self.spent(db, since: limits.dayStart, rule: rule) + Self.liveReservations(db, rule: rule)
                 if ruleToday + reserve > ruleDaily {
                     return try refuse(
                         "rule daily budget: \(ruleToday / 1000) of \(ruleDaily / 1000) sats used; this image needs up "
@@ -152,7 +156,8 @@ extension Store {
                 let job = try JobRecord.fetchOne(db, key: jobID)
             else { throw StoreError.queryFailed }
             try db.execute(
-                sql: "UPDATE payments SET status = 'succeeded', preimage = ?, fee_msat = ?, settled_at = ? WHERE id = ?",
+                sql:
+                    "UPDATE payments SET status = 'succeeded', preimage = ?, fee_msat = ?, settled_at = ? WHERE id = ?",
                 arguments: [preimage, feeMsat, now.databaseText, payment.id])
             try Self.releaseReservation(db, jobID: jobID, rule: job.rule, at: now)
             var spend = LedgerEntry(
@@ -161,11 +166,13 @@ extension Store {
             try spend.insert(db)
             if feeMsat > 0 {
                 var fee = LedgerEntry(
-                    jobID: jobID, paymentID: payment.id, rule: job.rule, kind: .fee, amountMsat: feeMsat, createdAt: now)
+                    jobID: jobID, paymentID: payment.id, rule: job.rule, kind: .fee, amountMsat: feeMsat, createdAt: now
+                )
                 try fee.insert(db)
             }
             try db.execute(
-                sql: "UPDATE jobs SET state = 'paid', fee_msat = ?, reason = NULL, not_before = NULL, updated_at = ? WHERE id = ?",
+                sql:
+                    "UPDATE jobs SET state = 'paid', fee_msat = ?, reason = NULL, not_before = NULL, updated_at = ? WHERE id = ?",
                 arguments: [feeMsat, now.databaseText, jobID])
         }
     }
@@ -179,7 +186,8 @@ extension Store {
         try await write("record failed payment of job \(jobID)") { db in
             guard let job = try JobRecord.fetchOne(db, key: jobID) else { throw StoreError.queryFailed }
             try db.execute(
-                sql: "UPDATE payments SET status = 'failed', settled_at = ? WHERE payment_hash = ? AND status = 'pending'",
+                sql:
+                    "UPDATE payments SET status = 'failed', settled_at = ? WHERE payment_hash = ? AND status = 'pending'",
                 arguments: [now.databaseText, paymentHash])
             try Self.releaseReservation(db, jobID: jobID, rule: job.rule, at: now)
             try db.execute(
@@ -195,7 +203,8 @@ extension Store {
     public func recordFetched(jobID: Int64, resultPath: String, at now: Date) async throws {
         try await write("record fetched result of job \(jobID)") { db in
             try db.execute(
-                sql: "UPDATE jobs SET state = 'fetched', result_path = ?, reason = NULL, not_before = NULL, updated_at = ? WHERE id = ?",
+                sql:
+                    "UPDATE jobs SET state = 'fetched', result_path = ?, reason = NULL, not_before = NULL, updated_at = ? WHERE id = ?",
                 arguments: [resultPath, now.databaseText, jobID])
         }
     }
@@ -215,7 +224,8 @@ extension Store {
                     """,
                 arguments: [jobID, originalPath, outputPath, outputSHA256, size, now.databaseText])
             try db.execute(
-                sql: "UPDATE jobs SET state = 'done', output_path = ?, reason = NULL, not_before = NULL, updated_at = ? WHERE id = ?",
+                sql:
+                    "UPDATE jobs SET state = 'done', output_path = ?, reason = NULL, not_before = NULL, updated_at = ? WHERE id = ?",
                 arguments: [outputPath, now.databaseText, jobID])
         }
     }
@@ -229,9 +239,12 @@ extension Store {
     ) async throws {
         try await write("record \(state.rawValue) job \(jobID)") { db in
             guard let job = try JobRecord.fetchOne(db, key: jobID) else { throw StoreError.queryFailed }
-            if state == .failed || state == .held { try Self.releaseReservation(db, jobID: jobID, rule: job.rule, at: now) }
+            if state == .failed || state == .held {
+                try Self.releaseReservation(db, jobID: jobID, rule: job.rule, at: now)
+            }
             try db.execute(
-                sql: "UPDATE jobs SET state = ?, reason = ?, not_before = ?, refund_url = COALESCE(?, refund_url), updated_at = ? WHERE id = ?",
+                sql:
+                    "UPDATE jobs SET state = ?, reason = ?, not_before = ?, refund_url = COALESCE(?, refund_url), updated_at = ? WHERE id = ?",
                 arguments: [state, reason, notBefore?.databaseText, refundURL, now.databaseText, jobID])
         }
     }
@@ -257,7 +270,8 @@ extension Store {
     public func releaseQuoteOnlyHolds(at now: Date) async throws -> Int {
         try await write("release quote-only holds") { db in
             try db.execute(
-                sql: "UPDATE jobs SET not_before = NULL, updated_at = ? WHERE state = 'held' AND reason LIKE 'quote-only%'",
+                sql:
+                    "UPDATE jobs SET not_before = NULL, updated_at = ? WHERE state = 'held' AND reason LIKE 'quote-only%'",
                 arguments: [now.databaseText])
             return db.changesCount
         }

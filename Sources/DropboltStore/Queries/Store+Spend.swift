@@ -97,7 +97,9 @@ extension Store {
     }
 
     /// Jobs with their payments, newest first.
-    public func history(rule: String?, since start: Date?, states: Set<JobState>?, limit: Int) async throws -> [HistoryRow] {
+    public func history(rule: String?, since start: Date?, states: Set<JobState>?, limit: Int) async throws
+        -> [HistoryRow]
+    {
         try await read("list history") { db in
             var conditions: [String] = []
             var arguments: StatementArguments = []
