@@ -9,7 +9,14 @@
 /// out (the provider's default prompt is "What's in this image?").
 public struct AnalyzeImageRequest: Sendable, Hashable {
     /// The image as base64, raw or as a `data:image/<type>;base64,` URL; both are accepted by sats4ai.
-    public var image: String
+    ///
+    /// Made from the file's bytes on each read when the request was created from bytes (the body is encoded
+    /// from the bytes directly).
+    public var image: String {
+        get { payload.text }
+        set { payload = .text(newValue) }
+    }
+    private var payload: ImagePayload
     /// The question; nil for the provider's default.
     public var prompt: String?
     /// The provider's model id, as text (sats4ai accepts a number or a string); nil for its default model.
@@ -17,7 +24,7 @@ public struct AnalyzeImageRequest: Sendable, Hashable {
 
     /// Creates a request from an image that is already base64-encoded.
     public init(image: String, prompt: String? = nil, modelId: String? = nil) {
-        self.image = image
+        self.payload = .text(image)
         self.prompt = prompt
         self.modelId = modelId
     }
@@ -28,17 +35,19 @@ public struct AnalyzeImageRequest: Sendable, Hashable {
     /// - Throws: ``Sats4AIError`` `emptyImage` for no bytes, `unknownImageType` when the bytes are not a JPEG,
     ///   PNG, WebP, GIF or HEIC/HEIF image.
     public init(imageBytes: [UInt8], prompt: String? = nil, modelId: String? = nil) throws(Sats4AIError) {
-        self.init(image: try ImageContentType.dataURL(for: imageBytes), prompt: prompt, modelId: modelId)
+        let mimeType = try ImageContentType.checkedMediaType(of: imageBytes)
+        self.init(image: "", prompt: prompt, modelId: modelId)
+        payload = .file(bytes: imageBytes, mimeType: mimeType)
     }
 
     /// The JSON body, deterministic to the byte: the same request always gives the same bytes.
     ///
     /// - Throws: ``Sats4AIError`` `emptyImage` when ``image`` is empty.
     public func encodedBody() throws(Sats4AIError) -> [UInt8] {
-        guard !image.isEmpty else { throw .emptyImage("the image to analyze is empty") }
-        var members: [(key: String, value: String)] = [("image", image)]
-        if let prompt, !prompt.isEmpty { members.append(("prompt", prompt)) }
-        if let modelId, !modelId.isEmpty { members.append(("modelId", modelId)) }
+        guard !payload.isEmpty else { throw .emptyImage("the image to analyze is empty") }
+        var members: [(key: String, value: CanonicalJSON.Value)] = [("image", payload.jsonValue)]
+        if let prompt, !prompt.isEmpty { members.append(("prompt", .text(prompt))) }
+        if let modelId, !modelId.isEmpty { members.append(("modelId", .text(modelId))) }
         return CanonicalJSON.object(members)
     }
 }

@@ -7,16 +7,46 @@
 /// - strings escaped minimally (RFC 8259 §7): `"` and `\` with a backslash, `\b \f \n \r \t` in short form, other
 ///   control characters as `\u00xx`; `/` and all non-ASCII characters are written as they are, in UTF-8.
 enum CanonicalJSON {
+    /// A member's value: text, or an image file written as a base64 `data:` URL without an intermediate string.
+    enum Value {
+        /// Any text, escaped as above.
+        case text(String)
+        /// `data:<mimeType>;base64,<base64 of bytes>`; the media type must be plain ASCII such as `image/png`.
+        case dataURL(mimeType: String, bytes: [UInt8])
+
+        /// Bytes this value takes in the output, quotes included (a lower bound for text that needs escapes).
+        fileprivate var encodedCountEstimate: Int {
+            switch self {
+            case .text(let text): return text.utf8.count + 2
+            case .dataURL(let mimeType, let bytes):
+                return 15 + mimeType.utf8.count + Base64.encodedCount(of: bytes.count)
+            }
+        }
+    }
+
     /// The object `{ "key": "value", … }` for the given members; keys must be distinct.
     static func object(_ members: [(key: String, value: String)]) -> [UInt8] {
+        object(members.map { (key: $0.key, value: Value.text($0.value)) })
+    }
+
+    /// The object `{ "key": value, … }` for the given members; keys must be distinct.
+    static func object(_ members: [(key: String, value: Value)]) -> [UInt8] {
         let sorted = members.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
         var output: [UInt8] = [UInt8(ascii: "{")]
-        output.reserveCapacity(members.reduce(2) { $0 + $1.key.utf8.count + $1.value.utf8.count + 6 })
+        output.reserveCapacity(members.reduce(2) { $0 + $1.key.utf8.count + $1.value.encodedCountEstimate + 4 })
         for (position, member) in sorted.enumerated() {
             if position > 0 { output.append(UInt8(ascii: ",")) }
             appendString(member.key, to: &output)
             output.append(UInt8(ascii: ":"))
-            appendString(member.value, to: &output)
+            switch member.value {
+            case .text(let text):
+                appendString(text, to: &output)
+            case .dataURL(let mimeType, let bytes):
+                // Neither the ASCII media type nor the base64 alphabet has a character JSON must escape.
+                output.append(contentsOf: "\"data:\(mimeType);base64,".utf8)
+                Base64.append(bytes, to: &output)
+                output.append(UInt8(ascii: "\""))
+            }
         }
         output.append(UInt8(ascii: "}"))
         return output

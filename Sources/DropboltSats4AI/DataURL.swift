@@ -4,7 +4,9 @@ import Foundation
 enum DataURL {
     /// `data:<mimeType>;base64,<standard padded base64 of bytes>`.
     static func encode(_ bytes: [UInt8], mimeType: String) -> String {
-        "data:\(mimeType);base64,\(Data(bytes).base64EncodedString())"
+        var text = Array("data:\(mimeType);base64,".utf8)
+        Base64.append(bytes, to: &text)
+        return String(decoding: text, as: UTF8.self)
     }
 
     /// The bytes of `text`, which is raw base64 or a `data:` URL with `;base64`. Whitespace and line breaks are

@@ -11,7 +11,14 @@ public struct ImageEditRequest: Sendable, Hashable {
     /// What to do to the image, e.g. "Remove the background". Must not be empty.
     public var prompt: String
     /// The image as base64, raw or as a `data:image/<type>;base64,` URL; both are accepted by sats4ai.
-    public var image: String
+    ///
+    /// Made from the file's bytes on each read when the request was created from bytes (the body is encoded
+    /// from the bytes directly).
+    public var image: String {
+        get { payload.text }
+        set { payload = .text(newValue) }
+    }
+    private var payload: ImagePayload
     /// `match_input_image`, `1:1`, `4:3` or `16:9`; nil for the provider's default.
     public var aspectRatio: String?
     /// `jpg`, `png` or `webp`; nil for the provider's default (`jpg`).
@@ -28,7 +35,7 @@ public struct ImageEditRequest: Sendable, Hashable {
         modelId: String? = nil
     ) {
         self.prompt = prompt
-        self.image = image
+        self.payload = .text(image)
         self.aspectRatio = aspectRatio
         self.outputFormat = outputFormat
         self.modelId = modelId
@@ -48,8 +55,9 @@ public struct ImageEditRequest: Sendable, Hashable {
         outputFormat: String? = nil,
         modelId: String? = nil
     ) throws(Sats4AIError) {
-        let image = try ImageContentType.dataURL(for: imageBytes)
-        self.init(prompt: prompt, image: image, aspectRatio: aspectRatio, outputFormat: outputFormat, modelId: modelId)
+        let mimeType = try ImageContentType.checkedMediaType(of: imageBytes)
+        self.init(prompt: prompt, image: "", aspectRatio: aspectRatio, outputFormat: outputFormat, modelId: modelId)
+        payload = .file(bytes: imageBytes, mimeType: mimeType)
     }
 
     /// The JSON body, deterministic to the byte: the same request always gives the same bytes.
@@ -58,11 +66,13 @@ public struct ImageEditRequest: Sendable, Hashable {
     ///   invoice, or worse, after payment.
     public func encodedBody() throws(Sats4AIError) -> [UInt8] {
         guard !prompt.isEmpty else { throw .emptyPrompt("an image edit needs a prompt") }
-        guard !image.isEmpty else { throw .emptyImage("the image to edit is empty") }
-        var members: [(key: String, value: String)] = [("prompt", prompt), ("image", image)]
-        if let aspectRatio, !aspectRatio.isEmpty { members.append(("aspect_ratio", aspectRatio)) }
-        if let outputFormat, !outputFormat.isEmpty { members.append(("output_format", outputFormat)) }
-        if let modelId, !modelId.isEmpty { members.append(("modelId", modelId)) }
+        guard !payload.isEmpty else { throw .emptyImage("the image to edit is empty") }
+        var members: [(key: String, value: CanonicalJSON.Value)] = [
+            ("prompt", .text(prompt)), ("image", payload.jsonValue),
+        ]
+        if let aspectRatio, !aspectRatio.isEmpty { members.append(("aspect_ratio", .text(aspectRatio))) }
+        if let outputFormat, !outputFormat.isEmpty { members.append(("output_format", .text(outputFormat))) }
+        if let modelId, !modelId.isEmpty { members.append(("modelId", .text(modelId))) }
         return CanonicalJSON.object(members)
     }
 }

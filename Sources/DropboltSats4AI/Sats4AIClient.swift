@@ -73,7 +73,9 @@ public struct Sats4AIClient: Sendable {
         request.headers.add(name: "Accept", value: "application/json")
         request.headers.add(name: "User-Agent", value: "dropbolt")
         if let authorization { request.headers.add(name: "Authorization", value: authorization) }
-        request.body = .bytes(ByteBuffer(bytes: body))
+        // Not `ByteBuffer(bytes:)`: that copies the whole body (27 MB for a 20 MB image) before sending; this
+        // form is turned into buffers 4 MB at a time as the connection takes them.
+        request.body = .bytes(body)
         return try await execute(request)
     }
 
@@ -105,7 +107,8 @@ public struct Sats4AIClient: Sendable {
         for header in response.headers { headers[header.name.lowercased(), default: []].append(header.value) }
         do {
             let body = try await response.body.collect(upTo: limit)
-            return ProviderReply(status: Int(response.status.code), headers: headers, body: Array(body.readableBytesView))
+            return ProviderReply(
+                status: Int(response.status.code), headers: headers, body: Array(body.readableBytesView))
         } catch {
             throw ProviderTransportError(neverDelivered: false, message: "\(request.url): answer cut off: \(error)")
         }
