@@ -25,6 +25,8 @@ let package = Package(
             pkgConfig: nil,
             providers: [.apt(["libinotifytools0-dev"])]
         ),
+        // glibc's <malloc.h>: mallopt, to hand large buffers back to the system (see ProcessMemory).
+        .systemLibrary(name: "CMalloc"),
         .systemLibrary(
             name: "CSecp256k1",
             pkgConfig: nil,
@@ -78,7 +80,9 @@ let package = Package(
         .target(
             name: "DropboltEngine",
             dependencies: [
-                "DropboltCore", "DropboltWatch", "DropboltStore", "DropboltLightning", "DropboltL402", "DropboltSats4AI",
+                "DropboltCore", "DropboltWatch", "DropboltStore", "DropboltLightning", "DropboltL402",
+                "DropboltSats4AI",
+                "CMalloc",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -15,10 +15,13 @@ struct Run: AsyncParsableCommand {
     var queueOnly = false
 
     func run() async throws {
+        ProcessMemory.returnLargeBuffersToTheSystem()
         let configuration = try global.loadConfiguration()
         let logger = global.bootstrapLogging()
         do {
-            try await Daemon(configuration: configuration, options: .init(once: once, processJobs: !queueOnly), logger: logger).run()
+            try await Daemon(
+                configuration: configuration, options: .init(once: once, processJobs: !queueOnly), logger: logger
+            ).run()
         } catch {
             printError("dropbolt: \(error)")
             throw ExitCode(1)

@@ -65,42 +65,13 @@ struct JobProcessor: Sendable {
 
     private func start(_ job: JobRecord, logger: Logger) async throws {
         let id = job.id ?? 0
-        let now = Date()
         guard let rule = context.ruleBook.ruleSet.rules.first(where: { $0.name == job.rule && $0.enabled }) else {
             try await hold(id, "rule \(job.rule) is not loaded or is disabled", seconds: 600)
             return
         }
-        guard let original = DurableFile.read(job.path, limit: context.maximumImageBytes) else {
-            let exists = FileManager.default.fileExists(atPath: job.path)
-            try await fail(id, exists ? "the original is larger than \(context.maximumImageBytes >> 20) MB" : "the original is gone", logger)
-            return
-        }
-        guard Self.sha256Hex(original) == job.sha256 else {
-            try await fail(id, "the original changed after it was queued; its new content has a job of its own", logger)
-            return
-        }
-        if try await settleDuplicate(job, rule: rule, logger: logger) { return }
-
-        let body: [UInt8]
-        do {
-            body = try spooledBody(job) ?? requestBody(for: rule, image: original)
-        } catch {
-            try await fail(id, "cannot send this file: \(error)", logger)
-            return
-        }
-        let requestPath = context.spool.requestPath(job: id)
-        if job.requestSHA256 != Self.sha256Hex(body) || !FileManager.default.fileExists(atPath: requestPath) {
-            try context.spool.write(body, to: requestPath)
-            try await store.recordRequestSpooled(jobID: id, path: requestPath, sha256: Self.sha256Hex(body), at: now)
-        }
-        let endpoint: Sats4AIEndpoint = rule.action == .edit ? .imageEdit : .analyzeImage
-        let reply: ProviderReply
-        do {
-            reply = try await context.provider.post(endpoint, body: body)
-        } catch {
-            try await hold(id, "provider unreachable: \(error)", seconds: backoff(job.attempts))
-            return
-        }
+        // The image and its request body live only inside `sendUnpaid`: the paid retry reads the spooled body
+        // again, and keeping both copies alive through the payment doubled the peak memory for big images.
+        guard let reply = try await sendUnpaid(job, rule: rule, logger: logger) else { return }
         switch reply.status {
         case 402:
             try await invoiced(job, rule: rule, reply: reply, logger: logger)
@@ -116,6 +87,43 @@ struct JobProcessor: Sendable {
                 id, "provider refused the request (HTTP \(reply.status) \(error.errorCode ?? "")): \(error.error ?? error.text ?? "")", logger)
         default:
             try await hold(id, "provider error HTTP \(reply.status)", seconds: backoff(job.attempts))
+        }
+    }
+
+    /// Reads and checks the original, spools the request body and POSTs it unpaid; nil when the job was failed,
+    /// held or settled on the way (already recorded).
+    private func sendUnpaid(_ job: JobRecord, rule: Rule, logger: Logger) async throws -> ProviderReply? {
+        let id = job.id ?? 0
+        let now = Date()
+        guard let original = DurableFile.read(job.path, limit: context.maximumImageBytes) else {
+            let exists = FileManager.default.fileExists(atPath: job.path)
+            try await fail(id, exists ? "the original is larger than \(context.maximumImageBytes >> 20) MB" : "the original is gone", logger)
+            return nil
+        }
+        guard Self.sha256Hex(original) == job.sha256 else {
+            try await fail(id, "the original changed after it was queued; its new content has a job of its own", logger)
+            return nil
+        }
+        if try await settleDuplicate(job, rule: rule, logger: logger) { return nil }
+
+        let body: [UInt8]
+        do {
+            body = try spooledBody(job) ?? requestBody(for: rule, image: original)
+        } catch {
+            try await fail(id, "cannot send this file: \(error)", logger)
+            return nil
+        }
+        let requestPath = context.spool.requestPath(job: id)
+        if job.requestSHA256 != Self.sha256Hex(body) || !FileManager.default.fileExists(atPath: requestPath) {
+            try context.spool.write(body, to: requestPath)
+            try await store.recordRequestSpooled(jobID: id, path: requestPath, sha256: Self.sha256Hex(body), at: now)
+        }
+        let endpoint: Sats4AIEndpoint = rule.action == .edit ? .imageEdit : .analyzeImage
+        do {
+            return try await context.provider.post(endpoint, body: body)
+        } catch {
+            try await hold(id, "provider unreachable: \(error)", seconds: backoff(job.attempts))
+            return nil
         }
     }
 
