@@ -1001,6 +1001,7 @@ def bench_big_image(tmp: Path, binary: Path, fakes_binary: Path) -> Row:
                 os.rename(source, root / "inbox" / source.name)
                 t1, problems = wait_outputs(daemon, 1, BIG_JOB_TIMEOUT_S, BIG_JOB_TIMEOUT_S)
                 peak, after = proc_status_kb(pid, "VmHWM"), proc_status_kb(pid, "VmRSS")
+                after_icu = mapping_rss_kb(pid, "lib_FoundationICU")
             jobs, invalid = check_jobs(binary, config, 1)
             if t1 is None:
                 invalid = (invalid or "") + " (the output was not logged in time)"
@@ -1010,7 +1011,7 @@ def bench_big_image(tmp: Path, binary: Path, fakes_binary: Path) -> Row:
                 row.details += [f"  log: {line}" for line in problems[:5]]
                 continue
             samples.append({"idle": idle_rss, "idle_hwm": idle_hwm, "peak": peak, "after": after,
-                            "s": (t1 - t0) / 1e9})
+                            "after_icu": after_icu, "s": (t1 - t0) / 1e9})
     finally:
         fakes.stop()
 
@@ -1033,7 +1034,8 @@ def bench_big_image(tmp: Path, binary: Path, fakes_binary: Path) -> Row:
         "per run: idle VmRSS " + ", ".join(f"{mb(s['idle']):.1f}" for s in samples) + " MB; VmHWM before the drop "
         + ", ".join(f"{mb(s['idle_hwm']):.1f}" for s in samples) + " MB; VmHWM after the job "
         + ", ".join(f"{mb(s['peak']):.1f}" for s in samples) + " MB; VmRSS after the job "
-        + ", ".join(f"{mb(s['after']):.1f}" for s in samples) + " MB; rename → output written "
+        + ", ".join(f"{mb(s['after']):.1f}" for s in samples) + " MB (of which ICU "
+        + ", ".join(f"{mb(s['after_icu']):.1f}" for s in samples) + " MB); rename → output written "
         + ", ".join(f"{s['s']:.2f}" for s in samples) + " s",
         f"image {BIG_IMAGE_BYTES / 1e6:.0f} MB, base64 {b64 / 1e6:.2f} MB; flag threshold: peak − idle > "
         f"{BIG_COPIES_FLAG:g}× base64 = {BIG_COPIES_FLAG * b64 / 1e6:.0f} MB"
