@@ -6,9 +6,9 @@ import Testing
 @Suite struct ProcessMemoryTests {
     @Test func glibcAcceptsTheFixedMmapThreshold() {
         #if canImport(Glibc)
-        #expect(ProcessMemory.returnLargeBuffersToTheSystem())
+            #expect(ProcessMemory.returnLargeBuffersToTheSystem())
         #else
-        #expect(!ProcessMemory.returnLargeBuffersToTheSystem())
+            #expect(!ProcessMemory.returnLargeBuffersToTheSystem())
         #endif
     }
 }
