@@ -1,3 +1,4 @@
+import DropboltCore
 import Foundation
 import GRDB
 
@@ -19,12 +20,10 @@ enum DatabaseTimestamp {
         let fraction = Int((milliseconds % 1000 + 1000) % 1000)
         var parts = tm()
         gmtime_r(&seconds, &parts)
-        func pad(_ value: Int32, _ width: Int) -> String {
-            let digits = String(value)
-            return String(repeating: "0", count: max(0, width - digits.count)) + digits
-        }
-        return "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2)) "
-            + "\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2)).\(pad(Int32(fraction), 3))"
+        let day =
+            "\((parts.tm_year + 1900).zeroPadded(4))-\((parts.tm_mon + 1).zeroPadded(2))-\(parts.tm_mday.zeroPadded(2))"
+        return "\(day) \(parts.tm_hour.zeroPadded(2)):\(parts.tm_min.zeroPadded(2)):\(parts.tm_sec.zeroPadded(2))."
+            + fraction.zeroPadded(3)
     }
 
     /// The date of a `yyyy-MM-dd HH:mm:ss[.SSS]` UTC text (`T` also accepted between date and time), or nil.

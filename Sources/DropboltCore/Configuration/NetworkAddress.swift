@@ -10,15 +10,16 @@ enum NetworkAddress {
         case insecure(String)
     }
 
+    private static let urlUsage = "write it like https://host or http://127.0.0.1:port"
+
     /// Accepts `https://…`, or `http://…` only when the host is loopback; returns the URL without a trailing slash.
     ///
     /// Parsed by hand rather than with `URLComponents`: reading its host runs IDNA, which faults ~1.2 MB of ICU
     /// into the daemon at start-up (measured with `make bench` row c). Hosts must be ASCII (write IDN hosts in
     /// their `xn--` form); a query or fragment is refused because API paths are appended to this URL.
     static func checkedURL(_ text: String) throws(URLProblem) -> String {
-        let usage = "write it like https://host or http://127.0.0.1:port"
         guard let separator = text.firstRange(of: "://") else {
-            throw .malformed("'\(text)' is not a URL; \(usage)")
+            throw .malformed("'\(text)' is not a URL; \(urlUsage)")
         }
         let scheme = text[..<separator.lowerBound].lowercased()
         let afterScheme = text[separator.upperBound...]
@@ -26,13 +27,13 @@ enum NetworkAddress {
         let rest = afterScheme.dropFirst(authority.count)
         guard !scheme.isEmpty, scheme.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "+-.".contains($0)) })
         else {
-            throw .malformed("'\(text)' is not a URL; \(usage)")
+            throw .malformed("'\(text)' is not a URL; \(urlUsage)")
         }
         if rest.contains("?") || rest.contains("#") {
             throw .malformed("'\(text)' has a query or fragment; give the base URL only, e.g. https://host/path")
         }
         if rest.contains(where: { $0.isWhitespace }) {
-            throw .malformed("'\(text)' contains white space; \(usage)")
+            throw .malformed("'\(text)' contains white space; \(urlUsage)")
         }
         // Credentials in the URL would end up in logs; they belong in the key settings.
         if let at = authority.lastIndex(of: "@") {
@@ -84,7 +85,7 @@ enum NetworkAddress {
             port = nil
         }
         guard !host.isEmpty else {
-            throw .malformed("'\(text)' has no host; write it like https://host or http://127.0.0.1:port")
+            throw .malformed("'\(text)' has no host; \(urlUsage)")
         }
         if !host.hasPrefix("[") {
             guard host.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "." || $0 == "-" || $0 == "_") })

@@ -26,13 +26,7 @@ public enum LocalCalendar {
         }
 
         /// `yyyy-MM-dd`.
-        public var text: String {
-            func padded(_ value: Int, _ width: Int) -> String {
-                let digits = String(value)
-                return String(repeating: "0", count: max(0, width - digits.count)) + digits
-            }
-            return "\(padded(year, 4))-\(padded(month, 2))-\(padded(day, 2))"
-        }
+        public var text: String { "\(year.zeroPadded(4))-\(month.zeroPadded(2))-\(day.zeroPadded(2))" }
     }
 
     /// The local day `date` falls on.

@@ -4,7 +4,8 @@ import Yams
 ///
 /// Documents are composed with Yams' `Resolver.basic` and plain scalars are resolved here, by hand, to the same
 /// YAML 1.1 rules as Yams' default resolver. Why: the default resolver matches with `NSRegularExpression`, which
-/// faults ~3 MB of ICU into every daemon that reads its config (measured: idle RSS 40.4 → below 40 MB goal).
+/// runs ICU in every daemon that reads its config (one of three start-up paths that kept ICU resident; see
+/// bench/README.md, row c).
 enum ScalarKind: Equatable {
     /// `~`, `null`, `Null`, `NULL` or nothing.
     case null
