@@ -1,3 +1,4 @@
+import DropboltCore
 import AsyncHTTPClient
 import DropboltLightning
 import Foundation
@@ -86,8 +87,15 @@ public struct Sats4AIClient: Sendable {
         return try await execute(request)
     }
 
-    /// Downloads a result URL (`imageUrl`) at once, capped at `limit` bytes.
+    /// Downloads a result URL (`imageUrl`) at once, capped at `limit` bytes, under the same whole-exchange deadline.
+    ///
+    /// - Throws: ``ProviderTransportError`` also when the URL is neither https nor http to loopback (the answer
+    ///   came from outside; it must not send us to plain http elsewhere).
     public func download(_ url: String, limit: Int) async throws(ProviderTransportError) -> ProviderReply {
+        guard RemoteURLPolicy.allows(url) else {
+            throw ProviderTransportError(
+                neverDelivered: true, message: "\(url): refused: a result URL must be https (or http to loopback)")
+        }
         var request = HTTPClientRequest(url: url)
         request.headers.add(name: "User-Agent", value: "dropbolt")
         return try await execute(request, limit: limit)
@@ -96,21 +104,20 @@ public struct Sats4AIClient: Sendable {
     private func execute(
         _ request: HTTPClientRequest, limit: Int = Sats4AIClient.maximumResponseBytes
     ) async throws(ProviderTransportError) -> ProviderReply {
-        let response: HTTPClientResponse
+        // One deadline for the whole exchange, body included: a provider trickling bytes must not hold a worker
+        // past the paid token's life.
+        let answer: HTTPExchangeResult
         do {
-            response = try await client.execute(request, timeout: timeout)
+            answer = try await client.executeWhole(request, deadline: .now() + timeout, limit: limit)
         } catch {
-            throw ProviderTransportError(
-                neverDelivered: HTTPFailure.neverDelivered(error), message: "\(request.url): \(error)")
+            if case .noResponse(let cause) = error {
+                throw ProviderTransportError(
+                    neverDelivered: HTTPFailure.neverDelivered(cause), message: "\(request.url): \(cause)")
+            }
+            throw ProviderTransportError(neverDelivered: false, message: "\(request.url): \(error)")
         }
         var headers: [String: [String]] = [:]
-        for header in response.headers { headers[header.name.lowercased(), default: []].append(header.value) }
-        do {
-            let body = try await response.body.collect(upTo: limit)
-            return ProviderReply(
-                status: Int(response.status.code), headers: headers, body: Array(body.readableBytesView))
-        } catch {
-            throw ProviderTransportError(neverDelivered: false, message: "\(request.url): answer cut off: \(error)")
-        }
+        for header in answer.headers { headers[header.name.lowercased(), default: []].append(header.value) }
+        return ProviderReply(status: answer.status, headers: headers, body: Array(answer.body.readableBytesView))
     }
 }

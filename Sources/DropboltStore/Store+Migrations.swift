@@ -113,6 +113,15 @@ extension Store {
                 t.column("value", .text).notNull()
             }
         }
+        migrator.registerMigration("v3") { db in
+            // Typed reasons (matched by code, never by text) and the count of paid requests sent (a 401 after one
+            // was sent means the provider took the token on a request whose answer was lost).
+            try db.alter(table: "jobs") { t in
+                t.add(column: "reason_code", .text)
+                t.add(column: "paid_requests", .integer).notNull().defaults(to: 0)
+            }
+            try db.execute(sql: "UPDATE jobs SET reason_code = 'quote_only' WHERE reason LIKE 'quote-only%'")
+        }
         return migrator
     }
 }

@@ -157,8 +157,10 @@ public final class Store: Sendable {
         // readers its own 10 s timeout; they only ever wait in rare recovery cases.)
         configuration.busyMode = .timeout(5)
         configuration.prepareDatabase { db in
-            // NORMAL is durable in WAL mode except for the last commits on power loss, which recovery re-checks.
-            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            // FULL: every commit is on disk before the next step. NORMAL could lose the last commits on power loss,
+            // and one of them may be the `paying` that precedes a wallet call (DESIGN §5 rule 9). Cost measured in
+            // the issue note (bench row a/d).
+            try db.execute(sql: "PRAGMA synchronous = FULL")
         }
         return configuration
     }

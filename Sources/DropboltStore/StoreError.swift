@@ -22,6 +22,8 @@ public struct StoreError: Error, Sendable, CustomStringConvertible, Equatable {
         case schemaTooNew
         case schemaNotMigrated
         case queryFailed
+        case stateConflict
+        case lockedByAnotherDaemon
     }
 
     private let code: Code
@@ -52,6 +54,8 @@ public struct StoreError: Error, Sendable, CustomStringConvertible, Equatable {
         case .schemaTooNew: "schemaTooNew"
         case .schemaNotMigrated: "schemaNotMigrated"
         case .queryFailed: "queryFailed"
+        case .stateConflict: "stateConflict"
+        case .lockedByAnotherDaemon: "lockedByAnotherDaemon"
         }
     }
 
@@ -80,6 +84,10 @@ public struct StoreError: Error, Sendable, CustomStringConvertible, Equatable {
     public static let schemaNotMigrated = StoreError(code: .schemaNotMigrated, message: "schema not migrated")
     /// A query or write failed.
     public static let queryFailed = StoreError(code: .queryFailed, message: "query failed")
+    /// A job was not in the state a transition expected: another process (or `dropbolt retry`) moved it first.
+    public static let stateConflict = StoreError(code: .stateConflict, message: "job state changed")
+    /// Another daemon holds the state folder's lock.
+    public static let lockedByAnotherDaemon = StoreError(code: .lockedByAnotherDaemon, message: "state folder in use")
 }
 
 extension StoreError {
@@ -123,6 +131,26 @@ extension StoreError {
     }
 
     /// Wraps a GRDB `DatabaseError` raised while doing `action`; other errors (our own, cancellation) pass through.
+    static func stateConflict(
+        jobID: Int64, expected: JobState, found: JobState?, file: String = #fileID, line: UInt = #line
+    ) -> StoreError {
+        StoreError(
+            code: .stateConflict,
+            message: "job \(jobID) is \(found?.rawValue ?? "gone"), not \(expected.rawValue): another process moved it",
+            file: file, line: line)
+    }
+
+    static func lockedByAnotherDaemon(
+        _ folder: String, pid: Int32?, file: String = #fileID, line: UInt = #line
+    ) -> StoreError {
+        let who = pid.map { "another dropbolt daemon (pid \($0))" } ?? "another dropbolt daemon"
+        return StoreError(
+            code: .lockedByAnotherDaemon,
+            message: "\(who) is already running with the state folder \(folder); stop it first "
+                + "(e.g. systemctl stop dropbolt) or give this one another state folder",
+            file: file, line: line)
+    }
+
     static func wrapping(
         _ error: any Error, while action: String, path: String, file: String = #fileID, line: UInt = #line
     ) -> any Error {

@@ -172,7 +172,7 @@ struct CrashTests {
             let writer = try Store.open(stateFolder: try harness.configuration().stateFolder)
             let job = try #require(try await harness.jobs().first)
             try await writer.recordInvoiced(
-                jobID: job.id ?? 0, invoice: stale.bolt11, paymentHash: stale.paymentHash, amountMsat: 300_000,
+                jobID: job.id ?? 0, from: .queued, invoice: stale.bolt11, paymentHash: stale.paymentHash, amountMsat: 300_000,
                 token: "c3RhbGU=", at: Date())
             try writer.close()
             let daemon = try DaemonProcess(harness, name: "after")

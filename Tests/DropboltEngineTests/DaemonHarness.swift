@@ -76,7 +76,11 @@ struct DaemonHarness {
             logger: logger)
         let parts = try await daemon.makeServiceGroup(httpClient: HTTPClient.shared, wallet: wallet)
         let group = parts.group
-        let task = Task { try await group.run() }
+        let lock = parts.lock
+        let task = Task {
+            try await group.run()
+            withExtendedLifetime(lock) {}
+        }
         let running = RunningDaemon(task: task, group: group, watcher: parts.watcher)
         if !once {
             try await waitUntil(timeout: .seconds(30), what: "start-up reconcile") {

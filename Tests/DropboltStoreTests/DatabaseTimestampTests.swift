@@ -1,3 +1,4 @@
+import DropboltCore
 import DropboltTesting
 import Foundation
 import GRDB
@@ -29,7 +30,9 @@ struct StoredDatesTests {
         let store = try Store.open(stateFolder: dir.path)
         let created = try await store.recordIntake([.fixture(1)], at: instant)
         let jobID = try #require(created.first?.id)
-        try await store.deferJob(jobID: jobID, until: instant.addingTimeInterval(60), reason: "test", at: instant)
+        try await store.deferJob(
+            jobID: jobID, in: .queued, until: instant.addingTimeInterval(60), reason: JobReason(.internalError, "test"),
+            at: instant)
         try store.close()
 
         let queue = try DatabaseQueue(path: "\(dir.path)/\(Store.databaseFileName)")

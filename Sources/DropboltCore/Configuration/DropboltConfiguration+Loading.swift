@@ -103,14 +103,13 @@ extension DropboltConfiguration {
             configuration.wallet = try walletSettings(wallet, resolve: resolved)
         }
         if let budget = try root.mapping("budget", allowedKeys: budgetKeys) {
-            let nonNegative: ClosedRange<Int64> = 0...Int64.max
-            if let value = try budget.integer("max_sats_per_image", in: nonNegative) {
+            if let value = try budget.sats("max_sats_per_image", atLeast: 0) {
                 configuration.budget.maxSatsPerImage = value
             }
-            if let value = try budget.integer("daily_sats", in: nonNegative) {
+            if let value = try budget.sats("daily_sats", atLeast: 0) {
                 configuration.budget.dailySats = value
             }
-            if let value = try budget.integer("monthly_sats", in: nonNegative) {
+            if let value = try budget.sats("monthly_sats", atLeast: 0) {
                 configuration.budget.monthlySats = value
             }
         }
@@ -190,7 +189,7 @@ extension DropboltConfiguration {
             }
             settings.command = command.map(\.text)
         }
-        if let fee = try wallet.integer("max_fee_sats", in: 0...Int64.max) {
+        if let fee = try wallet.sats("max_fee_sats", atLeast: 0) {
             settings.maxFeeSats = fee
         }
         if let timeout = try wallet.integer("timeout_seconds", in: 1...3600) {

@@ -60,7 +60,7 @@ enum NetworkAddress {
     }
 
     /// The host of `authority` (`host`, `host:port`, `[v6]`, `[v6]:port`), checked to be an ASCII name or address.
-    private static func hostOfAuthority(_ authority: Substring, in text: String) throws(URLProblem) -> Substring {
+    static func hostOfAuthority(_ authority: Substring, in text: String) throws(URLProblem) -> Substring {
         let host: Substring
         let port: Substring?
         if authority.hasPrefix("[") {
@@ -139,5 +139,24 @@ enum NetworkAddress {
             return "'\(host)' is not a host name or address; \(usage)"
         }
         return nil
+    }
+}
+
+/// The rule for URLs that come from outside at run time (a result's `imageUrl`): https, or http to loopback only.
+public enum RemoteURLPolicy {
+    /// True for `https://host…`, and for `http://` only when the host is this machine. Queries are allowed (result
+    /// URLs are often signed); credentials in the URL are not.
+    public static func allows(_ url: String) -> Bool {
+        guard let separator = url.firstRange(of: "://") else { return false }
+        let scheme = url[..<separator.lowerBound].lowercased()
+        let authority = url[separator.upperBound...].prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+        guard !authority.contains("@"), let host = try? NetworkAddress.hostOfAuthority(authority, in: url) else {
+            return false
+        }
+        switch scheme {
+        case "https": return true
+        case "http": return NetworkAddress.isLoopback(host: String(host))
+        default: return false
+        }
     }
 }

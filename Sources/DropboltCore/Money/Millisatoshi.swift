@@ -31,6 +31,10 @@ public struct Millisatoshi: Sendable, Hashable, Comparable, Codable, CustomStrin
         self.rawValue = product
     }
 
+    /// All the bitcoin there will ever be, in satoshis (21 million BTC): no limit or amount can sensibly be larger,
+    /// and ×1000 it still fits `Int64` millisatoshis with room for sums of a few.
+    public static let allBitcoinSats: Int64 = 2_100_000_000_000_000
+
     /// Zero millisatoshis.
     public static let zero = Millisatoshi(0)
 

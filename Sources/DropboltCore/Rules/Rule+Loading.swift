@@ -32,8 +32,10 @@ extension Rule {
     /// - Parameters:
     ///   - file: the rule file; its stem is the rule's name.
     ///   - baseFolder: the folder a relative `watch` is resolved against (the config file's folder).
+    ///   - stateFolder: the daemon's state folder; a rule may not watch it, anything inside it or anything above
+    ///     it (the spool and database would become inputs).
     /// - Throws: ``ConfigError`` naming the file, line, column and key of the first problem.
-    public static func load(file: String, baseFolder: String) throws(ConfigError) -> Rule {
+    public static func load(file: String, baseFolder: String, stateFolder: String? = nil) throws(ConfigError) -> Rule {
         let currentDirectory = FileManager.default.currentDirectoryPath
         let file = PathNames.absolute(file, relativeTo: currentDirectory)
         let baseFolder = PathNames.absolute(baseFolder, relativeTo: currentDirectory)
@@ -45,6 +47,9 @@ extension Rule {
         try mapping.require("action", "use one of: edit, analyze")
         let action: RuleAction = try mapping.choice("action")!
         let watch = try watchFolder(mapping, baseFolder: baseFolder)
+        if let stateFolder, let overlap = WatchRoot.overlap(watch: watch, stateFolder: stateFolder) {
+            throw mapping.invalid("watch", overlap)
+        }
 
         var rule = Rule(name: name, sourceFile: file, watch: watch, action: action)
         rule.recursive = try mapping.bool("recursive") ?? true
@@ -74,8 +79,8 @@ extension Rule {
         }
         rule.model = try mapping.string("model")
         if let model = rule.model, model.isEmpty { rule.model = nil }
-        rule.maxSats = try mapping.integer("max_sats", in: 1...Int64.max)
-        rule.dailySats = try mapping.integer("daily_sats", in: 1...Int64.max)
+        rule.maxSats = try mapping.sats("max_sats", atLeast: 1)
+        rule.dailySats = try mapping.sats("daily_sats", atLeast: 1)
         rule.onDuplicate = try mapping.choice("on_duplicate") ?? .reuse
         rule.enabled = try mapping.bool("enabled") ?? true
         if let output = try mapping.string("output") {

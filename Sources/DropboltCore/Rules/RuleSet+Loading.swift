@@ -10,7 +10,8 @@ extension RuleSet {
     /// - Parameters:
     ///   - folder: the rules folder (``DropboltConfiguration/rulesFolder``).
     ///   - baseFolder: the folder relative `watch` paths are resolved against (the config file's folder).
-    public static func load(folder: String, baseFolder: String) -> RuleSet {
+    ///   - stateFolder: the daemon's state folder, which no rule may watch (see ``Rule/load(file:baseFolder:stateFolder:)``).
+    public static func load(folder: String, baseFolder: String, stateFolder: String? = nil) -> RuleSet {
         let folder = PathNames.absolute(folder, relativeTo: FileManager.default.currentDirectoryPath)
         let folderLocation = SourceLocation(file: folder, line: 1, column: 1)
         var isFolder: ObjCBool = false
@@ -52,7 +53,7 @@ extension RuleSet {
                 continue
             }
             do throws(ConfigError) {
-                rules.append(try Rule.load(file: file, baseFolder: baseFolder))
+                rules.append(try Rule.load(file: file, baseFolder: baseFolder, stateFolder: stateFolder))
             } catch {
                 problems.append(RuleProblem(file: file, error: error))
             }

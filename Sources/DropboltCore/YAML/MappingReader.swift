@@ -132,6 +132,19 @@ struct MappingReader {
         return number
     }
 
+    /// An amount of satoshis of at least `minimum`, refusing more than all the bitcoin there will ever be: a limit
+    /// above that is a typo, and multiplied into millisatoshis it would overflow the sums budgets are checked with.
+    func sats(_ key: String, atLeast minimum: Int64) throws(ConfigError) -> Int64? {
+        guard let sats = try integer(key, in: minimum...Int64.max) else { return nil }
+        guard sats <= Millisatoshi.allBitcoinSats else {
+            throw invalid(
+                key,
+                "\(sats) sats is more than all the bitcoin there will ever be (\(Millisatoshi.allBitcoinSats) sats); "
+                    + "write a real limit")
+        }
+        return sats
+    }
+
     /// A number (whole or decimal) of at least `minimum`.
     func number(_ key: String, atLeast minimum: Double) throws(ConfigError) -> Double? {
         guard let value = value(key) else { return nil }

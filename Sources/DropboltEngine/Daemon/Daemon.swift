@@ -55,7 +55,9 @@ public struct Daemon: Sendable {
     public func run() async throws {
         let httpClient = Self.makeHTTPClient()
         do {
-            try await makeServiceGroup(httpClient: httpClient).group.run()
+            let parts = try await makeServiceGroup(httpClient: httpClient)
+            try await parts.group.run()
+            withExtendedLifetime(parts.lock) {}
         } catch {
             try? await httpClient.shutdown()
             throw error
@@ -72,10 +74,12 @@ public struct Daemon: Sendable {
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 
-    /// Builds everything `run` runs; tests keep the watcher to observe it.
+    /// Builds everything `run` runs; tests keep the watcher to observe it. The caller keeps `lock` alive for as long
+    /// as the group runs: it is what keeps a second daemon off the state folder.
     func makeServiceGroup(
         httpClient: HTTPClient, wallet override: (any Wallet)? = nil
-    ) async throws -> (group: ServiceGroup, watcher: Watcher, store: Store) {
+    ) async throws -> (group: ServiceGroup, watcher: Watcher, store: Store, lock: StateFolderLock) {
+        let lock = try StateFolderLock.acquire(stateFolder: configuration.stateFolder)
         let store = try Store.open(stateFolder: configuration.stateFolder)
         let wallet: (any Wallet)? =
             try override
@@ -121,7 +125,7 @@ public struct Daemon: Sendable {
             gracefulShutdownSignals: options.handleSignals ? [.sigterm, .sigint] : [],
             logger: logger)
         groupConfiguration.maximumGracefulShutdownDuration = .seconds(30)
-        return (ServiceGroup(configuration: groupConfiguration), watcher, store)
+        return (ServiceGroup(configuration: groupConfiguration), watcher, store, lock)
     }
 
     func watcherConfiguration(ruleBook: RuleBook) -> WatcherConfiguration {

@@ -85,6 +85,15 @@ final class Intake {
             }
             let matching = rules.rules(matching: file.path)
             guard !matching.isEmpty else { continue }
+            // Checked before hashing: a 50 GB video named .jpg must not cost a full read, and would never be sent.
+            guard file.size <= Self.maximumOriginalBytes else {
+                logger.warning(
+                    "file too large to send; not queued",
+                    metadata: ["file.path": "\(file.path)", "file.size": "\(file.size)"])
+                index[file.path] = KnownFile(
+                    size: file.size, mtimeNanoseconds: file.mtimeNanoseconds, inode: file.inode, sha256: nil)
+                continue
+            }
             guard let sha256 = FileHasher.sha256(ofFileAt: file.path) else { continue }
             let stamp = KnownFile(
                 size: file.size, mtimeNanoseconds: file.mtimeNanoseconds, inode: file.inode, sha256: sha256)
@@ -112,6 +121,9 @@ final class Intake {
             throw error
         }
     }
+
+    /// The largest original dropbolt sends (the pipeline refuses larger ones too).
+    static let maximumOriginalBytes: Int64 = 40 << 20
 
     private static func modificationDate(of path: String) -> Date? {
         var raw = stat()

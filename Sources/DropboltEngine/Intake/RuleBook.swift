@@ -10,18 +10,22 @@ public final class RuleBook: Sendable {
     private let current: Mutex<RuleSet>
     private let folder: String
     private let baseFolder: String
+    private let stateFolder: String
 
     /// Loads the rules of `configuration` now; broken files are reported by ``problems`` and disable only
     /// their own rule.
     public init(configuration: DropboltConfiguration) {
         folder = configuration.rulesFolder
         baseFolder = configuration.configFile.parentFolder
-        current = Mutex(RuleSet.load(folder: folder, baseFolder: baseFolder))
+        stateFolder = configuration.stateFolder
+        current = Mutex(RuleSet.load(folder: folder, baseFolder: baseFolder, stateFolder: stateFolder))
     }
 
     /// Loads the rules folder named by `configuration` (what `rules check`, `rules explain` and `status` read).
     public static func loadRules(configuration: DropboltConfiguration) -> RuleSet {
-        RuleSet.load(folder: configuration.rulesFolder, baseFolder: configuration.configFile.parentFolder)
+        RuleSet.load(
+            folder: configuration.rulesFolder, baseFolder: configuration.configFile.parentFolder,
+            stateFolder: configuration.stateFolder)
     }
 
     /// A digest of everything in `rules` that decides which files are candidates, so folder stamps taken under
@@ -45,7 +49,7 @@ public final class RuleBook: Sendable {
     /// Reads the rules folder again and returns the new set.
     @discardableResult
     public func reload() -> RuleSet {
-        let loaded = RuleSet.load(folder: folder, baseFolder: baseFolder)
+        let loaded = RuleSet.load(folder: folder, baseFolder: baseFolder, stateFolder: stateFolder)
         current.withLock { $0 = loaded }
         return loaded
     }
@@ -53,6 +57,9 @@ public final class RuleBook: Sendable {
 
 /// Logs each broken rule file (its rule is disabled) and a summary of the rules in force.
 func logRules(_ rules: RuleSet, logger: Logger) {
+    for warning in WatchRoot.wideRootWarnings(rules, environment: ProcessInfo.processInfo.environment) {
+        logger.warning("a rule watches a very wide folder", metadata: ["warning": "\(warning)"])
+    }
     for problem in rules.problems {
         logger.error(
             "rule file has an error; that rule is disabled",

@@ -2,7 +2,7 @@ import DropboltCore
 import DropboltStore
 import Foundation
 
-/// Turns the config's and a rule's limits into ``BudgetLimits`` for the local day and month now.
+/// Turns the configured limits (sats) into ``BudgetLimits`` (msat) for the local day and month of `now`.
 enum BudgetCalendar {
     static func limits(for rule: Rule?, budget: DropboltConfiguration.Budget, now: Date) -> BudgetLimits {
         // The C library's local time, not `Calendar` (ICU; see LocalCalendar).
@@ -12,10 +12,11 @@ enum BudgetCalendar {
         let nextMonth = LocalCalendar.startOfNextMonth(now)
         let perImage = min(rule?.maxSats ?? .max, budget.maxSatsPerImage)
         return BudgetLimits(
-            perImageMsat: perImage.multipliedReportingOverflow(by: 1000).overflow ? .max : perImage * 1000,
-            ruleDailyMsat: rule?.dailySats.map { $0 * 1000 },
-            dailyMsat: budget.dailySats * 1000,
-            monthlyMsat: budget.monthlySats * 1000,
-            dayStart: dayStart, monthStart: monthStart, nextDay: nextDay, nextMonth: nextMonth)
+            perImageMsat: msat(perImage), ruleDailyMsat: rule?.dailySats.map(msat), dailyMsat: msat(budget.dailySats),
+            monthlyMsat: msat(budget.monthlySats), dayStart: dayStart, monthStart: monthStart, nextDay: nextDay,
+            nextMonth: nextMonth)
     }
+
+    /// Configured sats are at most all bitcoin (checked at load), so this only saturates for `Int64.max` ("none").
+    private static func msat(_ sats: Int64) -> Int64 { Millisatoshi(exactlySats: sats)?.rawValue ?? .max }
 }

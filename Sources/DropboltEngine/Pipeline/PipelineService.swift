@@ -44,10 +44,18 @@ struct PipelineService: Service {
             let released = try await context.store.releaseQuoteOnlyHolds(at: Date())
             if released > 0 { context.logger.info("wallet configured; quoted jobs resume", metadata: ["jobs.count": "\(released)"]) }
         }
+        let sweeper = SpoolSweeper(spool: context.spool, store: context.store, logger: context.logger)
+        try? await sweeper.sweep()
+        var nextSweep = ContinuousClock.now + .seconds(3600)
         let processor = JobProcessor(context: context)
         let inFlight = InFlight()
         try await withThrowingDiscardingTaskGroup { group in
             while !Task.isShuttingDownGracefully && !Task.isCancelled {
+                if ContinuousClock.now >= nextSweep {
+                    // Files of jobs in flight are needed by their states, so sweeping beside the workers is safe.
+                    try? await sweeper.sweep()
+                    nextSweep = ContinuousClock.now + .seconds(3600)
+                }
                 let busy = inFlight.ids
                 var started = 0
                 if busy.count < workers {

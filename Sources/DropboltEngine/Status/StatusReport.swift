@@ -16,6 +16,8 @@ public struct StatusReport: Codable, Sendable {
         public var state: String
         /// Why it waits, when it does.
         public var reason: String?
+        /// The typed cause of ``reason`` (`quote_only`, `paid_answer_lost`, …), for scripts.
+        public var reasonCode: String?
         /// When it was queued.
         public var createdAt: Date
     }
@@ -101,7 +103,7 @@ public struct StatusReport: Codable, Sendable {
             QueuedJob(
                 id: job.id ?? 0, rule: job.rule, path: job.path, state: job.state.rawValue,
                 reason: [job.reason, job.refundURL.map { "refund: \($0)" }].compactMap { $0 }.joined(separator: "; "),
-                createdAt: job.createdAt)
+                reasonCode: job.reasonCode?.rawValue, createdAt: job.createdAt)
         }
         report.queue = try await store.jobs(in: [.queued, .held, .invoiced, .paying, .paid, .fetched], limit: 50).map(entry)
         report.attention = try await store.jobs(in: [.attention], limit: 1000).map(entry)
@@ -158,7 +160,8 @@ public struct StatusReport: Codable, Sendable {
         where !jobs.isEmpty {
             lines.append(title)
             for job in jobs {
-                let reason = job.reason.flatMap { $0.isEmpty ? nil : " — \($0)" } ?? ""
+                let code = job.reasonCode.map { " [\($0)]" } ?? ""
+                let reason = job.reason.flatMap { $0.isEmpty ? nil : " — \($0)\(code)" } ?? ""
                 lines.append("  #\(job.id) \(job.state) \(job.rule) \(job.path)\(reason)")
             }
         }

@@ -130,24 +130,22 @@ public struct LNbitsWallet: Wallet {
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(string: body))
         }
-        let response: HTTPClientResponse
+        // One deadline for the whole exchange and a 1 MB cap: LNbits' answers are small JSON.
+        let answer: HTTPExchangeResult
         do {
-            response = try await client.execute(request, timeout: timeout)
+            answer = try await client.executeWhole(request, deadline: .now() + timeout, limit: 1 << 20)
         } catch {
-            if HTTPFailure.neverDelivered(error) || !deliveredMeansUnknown {
-                throw .unavailable("LNbits at \(baseURL) could not be reached", cause: error)
+            if case .noResponse(let cause) = error {
+                if HTTPFailure.neverDelivered(cause) || !deliveredMeansUnknown {
+                    throw .unavailable("LNbits at \(baseURL) could not be reached", cause: cause)
+                }
+                throw .outcomeUnknown("the connection to LNbits failed during the payment", cause: cause)
             }
-            throw .outcomeUnknown("the connection to LNbits failed during the payment", cause: error)
+            if deliveredMeansUnknown { throw .outcomeUnknown("LNbits's answer was incomplete", cause: error) }
+            throw .unavailable("LNbits's answer was incomplete", cause: error)
         }
-        let collected: ByteBuffer
-        do {
-            collected = try await response.body.collect(upTo: 1 << 20)
-        } catch {
-            if deliveredMeansUnknown { throw .outcomeUnknown("LNbits's answer was cut off", cause: error) }
-            throw .unavailable("LNbits's answer was cut off", cause: error)
-        }
-        let object = (try? JSONSerialization.jsonObject(with: Data(collected.readableBytesView))) as? [String: Any]
-        return (Int(response.status.code), object ?? [:])
+        let object = (try? JSONSerialization.jsonObject(with: Data(answer.body.readableBytesView))) as? [String: Any]
+        return (answer.status, object ?? [:])
     }
 
     private static func detail(_ json: [String: Any]) -> String {

@@ -51,6 +51,9 @@ public struct PaymentError: Error, Sendable, CustomStringConvertible {
     /// A stable label for logs and metrics, without values.
     public var shortDescription: String { code.rawValue }
 
+    /// The wallet refused the credentials (a person must fix the key; retrying soon will not help).
+    public var isUnauthorized: Bool { code == .unauthorized }
+
     /// The label and the message.
     public var description: String { "\(code.rawValue): \(message)" }
 }

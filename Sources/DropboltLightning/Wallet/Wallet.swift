@@ -25,4 +25,15 @@ public protocol Wallet: Sendable {
 
     /// The spendable balance.
     func balance() async throws(PaymentError) -> Millisatoshi
+
+    /// How long after a payment was committed to a "not found" from ``lookup(paymentHash:)`` may still be a
+    /// payment on its way (a request from a killed process the wallet has not registered yet). Zero for a backend
+    /// whose "not found" is definitive.
+    var notFoundGrace: Duration { get }
+}
+
+extension Wallet {
+    /// Two minutes: LNbits registers a payment as soon as it handles the request, but a request sent just before a
+    /// crash may still be queued in its server.
+    public var notFoundGrace: Duration { .seconds(120) }
 }

@@ -1,47 +1,13 @@
+import DropboltCore
 import Foundation
 import GRDB
-
-/// The limits a payment is checked against, in millisatoshis, with the windows they apply to.
-public struct BudgetLimits: Sendable, Equatable {
-    /// Largest invoice amount for one image (the tighter of the rule's and the global limit).
-    public var perImageMsat: Int64
-    /// The rule's own daily limit, if it has one.
-    public var ruleDailyMsat: Int64?
-    /// The global daily limit.
-    public var dailyMsat: Int64
-    /// The global monthly limit.
-    public var monthlyMsat: Int64
-    /// Start of today (local midnight); spend since then counts against the daily limits.
-    public var dayStart: Date
-    /// Start of this month (local); spend since then counts against the monthly limit.
-    public var monthStart: Date
-    /// When today's limit frees up again (next local midnight).
-    public var nextDay: Date
-    /// When this month's limit frees up again.
-    public var nextMonth: Date
-
-    /// Creates limits.
-    public init(
-        perImageMsat: Int64, ruleDailyMsat: Int64?, dailyMsat: Int64, monthlyMsat: Int64, dayStart: Date,
-        monthStart: Date, nextDay: Date, nextMonth: Date
-    ) {
-        self.perImageMsat = perImageMsat
-        self.ruleDailyMsat = ruleDailyMsat
-        self.dailyMsat = dailyMsat
-        self.monthlyMsat = monthlyMsat
-        self.dayStart = dayStart
-        self.monthStart = monthStart
-        self.nextDay = nextDay
-        self.nextMonth = nextMonth
-    }
-}
 
 /// The outcome of asking to move a job into `paying`.
 public enum PayingDecision: Sendable, Equatable {
     /// Committed: the job is `paying`, the payment row is `pending`, the reservation is in the ledger.
     case approved
-    /// Refused before paying; the job is now `held` (until `notBefore`) or `failed`, with the reason.
-    case refused(reason: String, state: JobState)
+    /// Refused before paying; the job is now `held` (until the limit frees up) or `failed`, with the reason.
+    case refused(reason: JobReason, state: JobState)
 }
 
 extension Store {
@@ -65,89 +31,111 @@ extension Store {
     }
 
     /// Step 1: the request body is spooled (its path and SHA-256 recorded) before the first POST.
-    public func recordRequestSpooled(jobID: Int64, path: String, sha256: String, at now: Date) async throws {
+    public func recordRequestSpooled(
+        jobID: Int64, from state: JobState, path: String, sha256: String, at now: Date
+    ) async throws {
         try await write("record spooled request of job \(jobID)") { db in
-            try db.execute(
-                sql: "UPDATE jobs SET request_path = ?, request_sha256 = ?, updated_at = ? WHERE id = ?",
-                arguments: [path, sha256, now.databaseText, jobID])
+            try Self.transition(
+                db, jobID: jobID, from: state, set: "request_path = ?, request_sha256 = ?, updated_at = ?",
+                [path, sha256, now.databaseText])
         }
     }
 
     /// Step 2: the 402 arrived; the job is `invoiced` with its invoice, hash, amount and token.
     public func recordInvoiced(
-        jobID: Int64, invoice: String, paymentHash: String, amountMsat: Int64, token: String, at now: Date
+        jobID: Int64, from state: JobState, invoice: String, paymentHash: String, amountMsat: Int64, token: String,
+        at now: Date
     ) async throws {
         try await write("record invoice of job \(jobID)") { db in
-            try db.execute(
-                sql: """
-                    UPDATE jobs SET state = 'invoiced', invoice = ?, payment_hash = ?, amount_msat = ?, credential = ?,
-                    reason = NULL, not_before = NULL, attempts = attempts + 1, updated_at = ? WHERE id = ?
+            try Self.transition(
+                db, jobID: jobID, from: state,
+                set: """
+                    state = 'invoiced', invoice = ?, payment_hash = ?, amount_msat = ?, credential = ?, reason = NULL,
+                    reason_code = NULL, not_before = NULL, attempts = attempts + 1, updated_at = ?
                     """,
-                arguments: [invoice, paymentHash, amountMsat, token, now.databaseText, jobID])
+                [invoice, paymentHash, amountMsat, token, now.databaseText])
         }
     }
 
-    /// Step 3: checks every limit and, in the same transaction, reserves `amount + maxFee` and moves the job to
-    /// `paying` with a `pending` payment row (DESIGN §5 rules 2 and 7). Nothing is paid here.
+    /// Step 3: checks every limit (``PaymentBudget/decide(amount:maxFee:usage:limits:)``) and, in the same
+    /// transaction, reserves `amount + maxFee` and moves the job from `invoiced` to `paying` with a `pending`
+    /// payment row (DESIGN §5 rules 2 and 7). Nothing is paid here.
     ///
     /// Budget sums count spend and fees in the window plus every live reservation, so parallel workers cannot
     /// overshoot a limit together.
+    /// - Throws: ``StoreError/stateConflict`` when the job is no longer `invoiced` (another process took it).
     public func beginPaying(
         jobID: Int64, rule: String, invoice: String, paymentHash: String, amountMsat: Int64, maxFeeMsat: Int64,
         limits: BudgetLimits, at now: Date
     ) async throws -> PayingDecision {
         try await write("begin paying job \(jobID)") { db in
-            let reserve = amountMsat + maxFeeMsat
-            func refuse(_ reason: String, _ state: JobState, until notBefore: Date?) throws -> PayingDecision {
-                try db.execute(
-                    sql: "UPDATE jobs SET state = ?, reason = ?, not_before = ?, updated_at = ? WHERE id = ?",
-                    arguments: [state, reason, notBefore?.databaseText, now.databaseText, jobID])
-                return .refused(reason: reason, state: state)
-            }
-            if amountMsat > limits.perImageMsat {
-                return try refuse(
-                    "invoice of \(amountMsat / 1000) sats is above the per-image limit of "
-                        + "\(limits.perImageMsat / 1000) sats", .failed, until: nil)
-            }
             let live = try Self.liveReservations(db, rule: nil)
-            let today = try Self.spent(db, since: limits.dayStart, rule: nil) + live
-            if today + reserve > limits.dailyMsat {
-                return try refuse(
-                    "daily budget: \(today / 1000) of \(limits.dailyMsat / 1000) sats used; this image needs up to "
-                        + "\(reserve / 1000)", .held, until: limits.nextDay)
+            let ruleLive = try Self.liveReservations(db, rule: rule)
+            let usage = BudgetUsage(
+                todayMsat: Self.checkedSum(try Self.spent(db, since: limits.dayStart, rule: nil), live),
+                ruleTodayMsat: Self.checkedSum(try Self.spent(db, since: limits.dayStart, rule: rule), ruleLive),
+                monthMsat: Self.checkedSum(try Self.spent(db, since: limits.monthStart, rule: nil), live))
+            let verdict = PaymentBudget.decide(
+                amount: Millisatoshi(amountMsat), maxFee: Millisatoshi(maxFeeMsat), usage: usage, limits: limits)
+            switch verdict {
+            case .refused(let reason, let retryAt):
+                let state: JobState = retryAt == nil ? .failed : .held
+                try Self.transition(
+                    db, jobID: jobID, from: .invoiced, set: "state = ?, reason = ?, reason_code = ?, not_before = ?, updated_at = ?",
+                    [state, reason.text, reason.code.rawValue, retryAt?.databaseText, now.databaseText])
+                return .refused(reason: reason, state: state)
+            case .approved(let reserve):
+                try Self.transition(
+                    db, jobID: jobID, from: .invoiced,
+                    set: """
+                        state = 'paying', invoice = ?, payment_hash = ?, amount_msat = ?, reason = NULL,
+                        reason_code = NULL, not_before = NULL, updated_at = ?
+                        """,
+                    [invoice, paymentHash, amountMsat, now.databaseText])
+                var payment = PaymentRecord(
+                    jobID: jobID, paymentHash: paymentHash, invoice: invoice, amountMsat: amountMsat, createdAt: now)
+                try payment.insert(db)
+                var entry = LedgerEntry(
+                    jobID: jobID, paymentID: payment.id, rule: rule, kind: .reserve, amountMsat: reserve.rawValue,
+                    createdAt: now)
+                try entry.insert(db)
+                return .approved
             }
-            if let ruleDaily = limits.ruleDailyMsat {
-                let ruleToday =
-                    try Self.spent(db, since: limits.dayStart, rule: rule) + Self.liveReservations(db, rule: rule)
-                if ruleToday + reserve > ruleDaily {
-                    return try refuse(
-                        "rule daily budget: \(ruleToday / 1000) of \(ruleDaily / 1000) sats used; this image needs up "
-                            + "to \(reserve / 1000)", .held, until: limits.nextDay)
-                }
-            }
-            let month = try Self.spent(db, since: limits.monthStart, rule: nil) + live
-            if month + reserve > limits.monthlyMsat {
-                return try refuse(
-                    "monthly budget: \(month / 1000) of \(limits.monthlyMsat / 1000) sats used; this image needs up "
-                        + "to \(reserve / 1000)", .held, until: limits.nextMonth)
-            }
-            var payment = PaymentRecord(
-                jobID: jobID, paymentHash: paymentHash, invoice: invoice, amountMsat: amountMsat, createdAt: now)
-            try payment.insert(db)
-            var entry = LedgerEntry(
-                jobID: jobID, paymentID: payment.id, rule: rule, kind: .reserve, amountMsat: reserve, createdAt: now)
-            try entry.insert(db)
-            try db.execute(
-                sql: """
-                    UPDATE jobs SET state = 'paying', invoice = ?, payment_hash = ?, amount_msat = ?, reason = NULL,
-                    not_before = NULL, updated_at = ? WHERE id = ?
+        }
+    }
+
+    /// Puts a job back into `paying` for a payment the wallet knows but whose `paying` commit was lost (a power cut
+    /// before SQLite made it durable). No budget check: the money may already have moved; the lookup decides.
+    ///
+    /// The payment row is created if missing (`pending`) with a reservation of `amount + maxFee`.
+    public func adoptPayment(
+        jobID: Int64, from state: JobState, rule: String, invoice: String, paymentHash: String, amountMsat: Int64,
+        maxFeeMsat: Int64, at now: Date
+    ) async throws {
+        try await write("adopt the payment of job \(jobID)") { db in
+            try Self.transition(
+                db, jobID: jobID, from: state,
+                set: """
+                    state = 'paying', invoice = ?, payment_hash = ?, amount_msat = ?, reason = NULL, reason_code = NULL,
+                    not_before = NULL, updated_at = ?
                     """,
-                arguments: [invoice, paymentHash, amountMsat, now.databaseText, jobID])
-            return .approved
+                [invoice, paymentHash, amountMsat, now.databaseText])
+            if try PaymentRecord.filter(PaymentRecord.Columns.paymentHash == paymentHash).fetchOne(db) == nil {
+                var payment = PaymentRecord(
+                    jobID: jobID, paymentHash: paymentHash, invoice: invoice, amountMsat: amountMsat, createdAt: now)
+                try payment.insert(db)
+                let reserve = Millisatoshi(amountMsat).adding(Millisatoshi(maxFeeMsat)) ?? Millisatoshi(amountMsat)
+                var entry = LedgerEntry(
+                    jobID: jobID, paymentID: payment.id, rule: rule, kind: .reserve, amountMsat: reserve.rawValue,
+                    createdAt: now)
+                try entry.insert(db)
+            }
         }
     }
 
     /// Step 4: the wallet paid. The reservation becomes spend and fee; the payment row keeps the preimage.
+    ///
+    /// - Throws: ``StoreError/stateConflict`` when the job is no longer `paying`.
     public func recordPaid(
         jobID: Int64, paymentHash: String, preimage: String, feeMsat: Int64, at now: Date
     ) async throws {
@@ -155,6 +143,12 @@ extension Store {
             guard let payment = try PaymentRecord.filter(PaymentRecord.Columns.paymentHash == paymentHash).fetchOne(db),
                 let job = try JobRecord.fetchOne(db, key: jobID)
             else { throw StoreError.queryFailed }
+            try Self.transition(
+                db, jobID: jobID, from: .paying,
+                set: "state = 'paid', fee_msat = ?, reason = NULL, reason_code = NULL, not_before = NULL, updated_at = ?",
+                [feeMsat, now.databaseText])
+            // A payment is counted once, whatever calls this.
+            guard payment.status == .pending else { return }
             try db.execute(
                 sql:
                     "UPDATE payments SET status = 'succeeded', preimage = ?, fee_msat = ?, settled_at = ? WHERE id = ?",
@@ -170,50 +164,62 @@ extension Store {
                 )
                 try fee.insert(db)
             }
-            try db.execute(
-                sql:
-                    "UPDATE jobs SET state = 'paid', fee_msat = ?, reason = NULL, not_before = NULL, updated_at = ? WHERE id = ?",
-                arguments: [feeMsat, now.databaseText, jobID])
         }
     }
 
-    /// The wallet says the payment failed for good: release the reservation and move the job on.
+    /// The wallet says the payment failed for good: release the reservation and move the job on from `paying`.
     ///
     /// `next` is `.queued` (a fresh 402 comes next), `.held` (retry at `notBefore`) or `.failed`.
     public func recordPaymentFailed(
-        jobID: Int64, paymentHash: String, reason: String, next: JobState, notBefore: Date?, at now: Date
+        jobID: Int64, paymentHash: String, reason: JobReason, next: JobState, notBefore: Date?, at now: Date
     ) async throws {
         try await write("record failed payment of job \(jobID)") { db in
             guard let job = try JobRecord.fetchOne(db, key: jobID) else { throw StoreError.queryFailed }
+            try Self.transition(
+                db, jobID: jobID, from: .paying,
+                set: """
+                    state = ?, reason = ?, reason_code = ?, not_before = ?, invoice = NULL, payment_hash = NULL,
+                    credential = NULL, amount_msat = NULL, updated_at = ?
+                    """,
+                [next, reason.text, reason.code.rawValue, notBefore?.databaseText, now.databaseText])
             try db.execute(
                 sql:
                     "UPDATE payments SET status = 'failed', settled_at = ? WHERE payment_hash = ? AND status = 'pending'",
                 arguments: [now.databaseText, paymentHash])
             try Self.releaseReservation(db, jobID: jobID, rule: job.rule, at: now)
-            try db.execute(
-                sql: """
-                    UPDATE jobs SET state = ?, reason = ?, not_before = ?, invoice = NULL, payment_hash = NULL,
-                    credential = NULL, amount_msat = NULL, updated_at = ? WHERE id = ?
-                    """,
-                arguments: [next, reason, notBefore?.databaseText, now.databaseText, jobID])
+        }
+    }
+
+    /// Counts a paid request about to be sent, durably before it leaves: a later 401 for a token that was sent
+    /// before means the provider took it on a request whose answer was lost.
+    public func recordPaidRequestSent(jobID: Int64, at now: Date) async throws {
+        try await write("record paid request of job \(jobID)") { db in
+            try Self.transition(
+                db, jobID: jobID, from: .paid, set: "paid_requests = paid_requests + 1, updated_at = ?",
+                [now.databaseText])
         }
     }
 
     /// Step 5: the paid result is spooled (fsync'd) at `resultPath`.
-    public func recordFetched(jobID: Int64, resultPath: String, at now: Date) async throws {
+    public func recordFetched(jobID: Int64, from state: JobState, resultPath: String, at now: Date) async throws {
         try await write("record fetched result of job \(jobID)") { db in
-            try db.execute(
-                sql:
-                    "UPDATE jobs SET state = 'fetched', result_path = ?, reason = NULL, not_before = NULL, updated_at = ? WHERE id = ?",
-                arguments: [resultPath, now.databaseText, jobID])
+            try Self.transition(
+                db, jobID: jobID, from: state,
+                set: "state = 'fetched', result_path = ?, reason = NULL, reason_code = NULL, not_before = NULL, updated_at = ?",
+                [resultPath, now.databaseText])
         }
     }
 
     /// Step 6: the output is in place; the job is `done` and the output is recorded as ours.
     public func recordDone(
-        jobID: Int64, originalPath: String, outputPath: String, outputSHA256: String, size: Int64, at now: Date
+        jobID: Int64, from state: JobState, originalPath: String, outputPath: String, outputSHA256: String,
+        size: Int64, at now: Date
     ) async throws {
         try await write("record output of job \(jobID)") { db in
+            try Self.transition(
+                db, jobID: jobID, from: state,
+                set: "state = 'done', output_path = ?, reason = NULL, reason_code = NULL, not_before = NULL, updated_at = ?",
+                [outputPath, now.databaseText])
             try db.execute(
                 sql: """
                     INSERT INTO outputs (job_id, original_path, output_path, sha256, size, created_at)
@@ -223,39 +229,37 @@ extension Store {
                     created_at = excluded.created_at
                     """,
                 arguments: [jobID, originalPath, outputPath, outputSHA256, size, now.databaseText])
-            try db.execute(
-                sql:
-                    "UPDATE jobs SET state = 'done', output_path = ?, reason = NULL, not_before = NULL, updated_at = ? WHERE id = ?",
-                arguments: [outputPath, now.databaseText, jobID])
         }
     }
 
-    /// Moves a job to `held` (retry at `notBefore`), `failed` or `attention`, releasing any live reservation.
+    /// Moves a job from `from` to `held` (retry at `notBefore`), `failed`, `attention` or `done` (a skip),
+    /// releasing any live reservation when it is held or failed.
     ///
     /// Use ``recordPaymentFailed(jobID:paymentHash:reason:next:notBefore:at:)`` when a payment failed, and never
     /// this with `.queued` after money moved.
     public func recordStopped(
-        jobID: Int64, state: JobState, reason: String, notBefore: Date? = nil, refundURL: String? = nil, at now: Date
+        jobID: Int64, from current: JobState, state: JobState, reason: JobReason, notBefore: Date? = nil,
+        refundURL: String? = nil, at now: Date
     ) async throws {
         try await write("record \(state.rawValue) job \(jobID)") { db in
             guard let job = try JobRecord.fetchOne(db, key: jobID) else { throw StoreError.queryFailed }
+            try Self.transition(
+                db, jobID: jobID, from: current,
+                set: "state = ?, reason = ?, reason_code = ?, not_before = ?, refund_url = COALESCE(?, refund_url), updated_at = ?",
+                [state, reason.text, reason.code.rawValue, notBefore?.databaseText, refundURL, now.databaseText])
             if state == .failed || state == .held {
                 try Self.releaseReservation(db, jobID: jobID, rule: job.rule, at: now)
             }
-            try db.execute(
-                sql:
-                    "UPDATE jobs SET state = ?, reason = ?, not_before = ?, refund_url = COALESCE(?, refund_url), updated_at = ? WHERE id = ?",
-                arguments: [state, reason, notBefore?.databaseText, refundURL, now.databaseText, jobID])
         }
     }
 
-    /// Leaves a job in its state but not before `until`, saying why (a payment to look up again, a result to
-    /// fetch again).
-    public func deferJob(jobID: Int64, until: Date, reason: String, at now: Date) async throws {
+    /// Leaves a job in `state` but not before `until`, saying why (a payment to look up again, a result to fetch
+    /// again).
+    public func deferJob(jobID: Int64, in state: JobState, until: Date, reason: JobReason, at now: Date) async throws {
         try await write("defer job \(jobID)") { db in
-            try db.execute(
-                sql: "UPDATE jobs SET not_before = ?, reason = ?, updated_at = ? WHERE id = ?",
-                arguments: [until.databaseText, reason, now.databaseText, jobID])
+            try Self.transition(
+                db, jobID: jobID, from: state, set: "not_before = ?, reason = ?, reason_code = ?, updated_at = ?",
+                [until.databaseText, reason.text, reason.code.rawValue, now.databaseText])
         }
     }
 
@@ -266,13 +270,12 @@ extension Store {
         }
     }
 
-    /// Lets jobs held in quote-only mode run again, once a wallet is configured.
+    /// Lets jobs held in quote-only mode (``JobReason/Code/quoteOnly``) run again, once a wallet is configured.
     public func releaseQuoteOnlyHolds(at now: Date) async throws -> Int {
         try await write("release quote-only holds") { db in
             try db.execute(
-                sql:
-                    "UPDATE jobs SET not_before = NULL, updated_at = ? WHERE state = 'held' AND reason LIKE 'quote-only%'",
-                arguments: [now.databaseText])
+                sql: "UPDATE jobs SET not_before = NULL, updated_at = ? WHERE state = 'held' AND reason_code = ?",
+                arguments: [now.databaseText, JobReason.Code.quoteOnly.rawValue])
             return db.changesCount
         }
     }
@@ -283,7 +286,7 @@ extension Store {
         try await write("re-queue job \(jobID)") { db in
             try db.execute(
                 sql: """
-                    UPDATE jobs SET state = 'queued', reason = NULL, not_before = NULL, invoice = NULL,
+                    UPDATE jobs SET state = 'queued', reason = NULL, reason_code = NULL, not_before = NULL, invoice = NULL,
                     payment_hash = NULL, credential = NULL, amount_msat = NULL, updated_at = ?
                     WHERE id = ? AND state IN ('failed', 'held', 'queued')
                     """,
@@ -318,6 +321,29 @@ extension Store {
         try await read("read output") { db in
             try OutputRecord.filter(OutputRecord.Columns.outputPath == path).fetchOne(db)
         }
+    }
+
+    // MARK: Compare-and-set
+
+    /// Runs `UPDATE jobs SET <set> WHERE id = ? AND state = ?`: every transition leaves only the state its caller
+    /// read, so two processes (or a process and `dropbolt retry`) can never both move one job.
+    /// - Throws: ``StoreError/stateConflict`` when the job is not in `state` (or does not exist).
+    static func transition(
+        _ db: Database, jobID: Int64, from state: JobState, set assignments: String, _ arguments: StatementArguments
+    ) throws {
+        try db.execute(
+            sql: "UPDATE jobs SET \(assignments) WHERE id = ? AND state = ?",
+            arguments: arguments + [jobID, state])
+        guard db.changesCount == 1 else {
+            let found = try JobState.fetchOne(db, sql: "SELECT state FROM jobs WHERE id = ?", arguments: [jobID])
+            throw StoreError.stateConflict(jobID: jobID, expected: state, found: found)
+        }
+    }
+
+    /// `a + b`, saturating at `Int64.max` (a sum that large exceeds every limit, which is the right answer).
+    static func checkedSum(_ a: Int64, _ b: Int64) -> Int64 {
+        let (sum, overflow) = a.addingReportingOverflow(b)
+        return overflow ? .max : sum
     }
 
     // MARK: Ledger sums

@@ -1,3 +1,4 @@
+import DropboltCore
 import Foundation
 import GRDB
 
@@ -49,6 +50,10 @@ public struct JobRecord: Sendable, Codable, Equatable, FetchableRecord, StoredDa
     public var outputPath: String?
     /// A refund link from the provider's error body, kept for the user.
     public var refundURL: String?
+    /// The typed cause of ``reason`` (decisions match on this, never on the text).
+    public var reasonCode: JobReason.Code?
+    /// Paid requests sent so far (counted before each is sent).
+    public var paidRequests: Int
 
     /// Creates a job; the payment columns default to `nil`.
     public init(
@@ -56,7 +61,7 @@ public struct JobRecord: Sendable, Codable, Equatable, FetchableRecord, StoredDa
         reason: String? = nil, notBefore: Date? = nil, attempts: Int = 0, createdAt: Date, updatedAt: Date,
         requestPath: String? = nil, requestSHA256: String? = nil, paymentHash: String? = nil, invoice: String? = nil,
         amountMsat: Int64? = nil, feeMsat: Int64? = nil, credential: String? = nil, resultPath: String? = nil,
-        outputPath: String? = nil, refundURL: String? = nil
+        outputPath: String? = nil, refundURL: String? = nil, reasonCode: JobReason.Code? = nil, paidRequests: Int = 0
     ) {
         self.id = id
         self.rule = rule
@@ -78,6 +83,8 @@ public struct JobRecord: Sendable, Codable, Equatable, FetchableRecord, StoredDa
         self.resultPath = resultPath
         self.outputPath = outputPath
         self.refundURL = refundURL
+        self.reasonCode = reasonCode
+        self.paidRequests = paidRequests
     }
 
     enum CodingKeys: String, CodingKey {
@@ -96,6 +103,8 @@ public struct JobRecord: Sendable, Codable, Equatable, FetchableRecord, StoredDa
         case resultPath = "result_path"
         case outputPath = "output_path"
         case refundURL = "refund_url"
+        case reasonCode = "reason_code"
+        case paidRequests = "paid_requests"
     }
 
     /// The table's columns, for the query interface.
@@ -140,6 +149,8 @@ public struct JobRecord: Sendable, Codable, Equatable, FetchableRecord, StoredDa
         public static let outputPath = Column(CodingKeys.outputPath)
         /// `refund_url`
         public static let refundURL = Column(CodingKeys.refundURL)
+        public static let reasonCode = Column(CodingKeys.reasonCode)
+        public static let paidRequests = Column(CodingKeys.paidRequests)
     }
 
     /// Keeps the row id SQLite assigned.
@@ -147,3 +158,5 @@ public struct JobRecord: Sendable, Codable, Equatable, FetchableRecord, StoredDa
         id = inserted.rowID
     }
 }
+
+extension JobReason.Code: DatabaseValueConvertible {}

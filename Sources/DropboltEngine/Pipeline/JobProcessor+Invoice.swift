@@ -1,0 +1,269 @@
+import DropboltCore
+import DropboltL402
+import DropboltLightning
+import DropboltSats4AI
+import DropboltStore
+import Foundation
+import Glibc
+import Logging
+
+// queued → invoiced → paying
+extension JobProcessor {
+    func start(_ job: JobRecord, logger: Logger) async throws {
+        let id = job.id ?? 0
+        guard let rule = rule(named: job.rule, enabledOnly: true) else {
+            try await hold(
+                id, from: job.state, JobReason(.ruleUnavailable, "rule \(job.rule) is not loaded or is disabled"),
+                seconds: 600)
+            return
+        }
+        // Before asking for an invoice: a result that cannot be written must never be paid for (DESIGN §5 rule 11).
+        let outputFolder = (rule.outputPath(forInput: job.path, date: job.createdAt) as NSString).deletingLastPathComponent
+        if access(outputFolder, W_OK) != 0 {
+            let why = String(cString: strerror(errno))
+            try await hold(
+                id, from: job.state,
+                JobReason(.outputUnwritable, "the output folder \(outputFolder) cannot be written (\(why)); nothing is paid until it can"),
+                seconds: 60)
+            return
+        }
+        // The image and its request body live only inside `sendUnpaid`: the paid retry reads the spooled body
+        // again, and keeping both copies alive through the payment doubled the peak memory for big images.
+        guard let reply = try await sendUnpaid(job, rule: rule, logger: logger) else { return }
+        switch reply.status {
+        case 402:
+            try await invoiced(job, rule: rule, reply: reply, logger: logger)
+        case 200:
+            // Served without payment: keep the result like a paid one.
+            try await keepAnswer(job, from: job.state, rule: rule, answer: reply.body, durable: false, logger: logger)
+        case 429:
+            let wait = reply.errorBody.retryAfterSeconds ?? 10
+            try await hold(
+                id, from: job.state, JobReason(.rateLimited, "rate limited by the provider; retrying in \(wait) s"),
+                seconds: TimeInterval(wait))
+        case 400..<500:
+            let error = reply.errorBody
+            try await fail(
+                id, from: job.state,
+                JobReason(
+                    .providerRefused,
+                    "provider refused the request (HTTP \(reply.status) \(error.errorCode ?? "")): \(error.error ?? error.text ?? "")"),
+                logger)
+        default:
+            try await hold(
+                id, from: job.state, JobReason(.providerError, "provider error HTTP \(reply.status)"),
+                seconds: backoff(job.attempts))
+        }
+    }
+
+    /// A job about to ask for a new invoice while it still carries the hash of an earlier one: if the wallet knows
+    /// that payment (a power cut undid the `paying` commit after the wallet was called), it goes back to `paying`
+    /// instead. True when the job was handled here.
+    func resolveEarlierPayment(_ job: JobRecord, logger: Logger) async throws -> Bool {
+        guard let wallet = context.wallet, let hashHex = job.paymentHash, let hash = Hex.bytes(hashHex),
+            let invoice = job.invoice, let amount = job.amountMsat, let id = job.id
+        else { return false }
+        if try await store.payment(hash: hashHex) != nil { return false }  // recorded: its own rules apply
+        let status: PaymentStatus
+        do {
+            status = try await wallet.lookup(paymentHash: hash)
+        } catch {
+            try await defer_(
+                id, in: job.state, seconds: 15,
+                JobReason(.lookupFailed, "checking the earlier invoice before asking for a new one failed: \(error)"))
+            return true
+        }
+        switch status {
+        case .notFound, .failed:
+            return false
+        case .succeeded, .pending:
+            logger.warning("the wallet knows a payment this job has no record of; resuming it", metadata: ["payment.hash": "\(hashHex)"])
+            let maxFee = Millisatoshi(exactlySats: context.configuration.wallet?.maxFeeSats ?? 0)?.rawValue ?? 0
+            try await store.adoptPayment(
+                jobID: id, from: job.state, rule: job.rule, invoice: invoice, paymentHash: hashHex, amountMsat: amount,
+                maxFeeMsat: maxFee, at: Date())
+            if let adopted = try await store.job(id: id) { try await resolvePaying(adopted, logger: logger) }
+            return true
+        }
+    }
+
+    /// Reads and checks the original, spools the request body and POSTs it unpaid; nil when the job was failed,
+    /// held or settled on the way (already recorded).
+    private func sendUnpaid(_ job: JobRecord, rule: Rule, logger: Logger) async throws -> ProviderReply? {
+        let id = job.id ?? 0
+        let now = Date()
+        guard let original = DurableFile.read(job.path, limit: context.maximumImageBytes) else {
+            let exists = FileManager.default.fileExists(atPath: job.path)
+            try await fail(
+                id, from: job.state,
+                exists
+                    ? JobReason(.originalTooLarge, "the original is larger than \(context.maximumImageBytes >> 20) MB")
+                    : JobReason(.originalMissing, "the original is gone"), logger)
+            return nil
+        }
+        guard Self.sha256Hex(original) == job.sha256 else {
+            try await fail(
+                id, from: job.state,
+                JobReason(.originalChanged, "the original changed after it was queued; its new content has a job of its own"),
+                logger)
+            return nil
+        }
+        if try await settleDuplicate(job, rule: rule, logger: logger) { return nil }
+
+        let body: [UInt8]
+        do {
+            body = try spooledBody(job) ?? requestBody(for: rule, image: original)
+        } catch {
+            try await fail(id, from: job.state, JobReason(.requestUnbuildable, "cannot send this file: \(error)"), logger)
+            return nil
+        }
+        let requestPath = context.spool.requestPath(job: id)
+        if job.requestSHA256 != Self.sha256Hex(body) || !FileManager.default.fileExists(atPath: requestPath) {
+            try context.spool.write(body, to: requestPath)
+            try await store.recordRequestSpooled(
+                jobID: id, from: job.state, path: requestPath, sha256: Self.sha256Hex(body), at: now)
+        }
+        let endpoint: Sats4AIEndpoint = rule.action == .edit ? .imageEdit : .analyzeImage
+        do {
+            return try await context.provider.post(endpoint, body: body)
+        } catch {
+            try await hold(
+                id, from: job.state, JobReason(.providerUnreachable, "provider unreachable: \(error)"),
+                seconds: backoff(job.attempts))
+            return nil
+        }
+    }
+
+    /// The spooled body of an earlier attempt, when it is intact (a retry must send the same bytes).
+    func spooledBody(_ job: JobRecord) -> [UInt8]? {
+        guard let path = job.requestPath, let sha = job.requestSHA256, let bytes = DurableFile.read(path),
+            Self.sha256Hex(bytes) == sha
+        else { return nil }
+        return bytes
+    }
+
+    private func requestBody(for rule: Rule, image: [UInt8]) throws -> [UInt8] {
+        switch rule.action {
+        case .edit:
+            return try ImageEditRequest(
+                prompt: rule.prompt ?? "", imageBytes: image, aspectRatio: rule.aspectRatio?.rawValue,
+                outputFormat: rule.format?.rawValue, modelId: rule.model
+            ).encodedBody()
+        case .analyze:
+            return try AnalyzeImageRequest(imageBytes: image, prompt: rule.prompt, modelId: rule.model).encodedBody()
+        }
+    }
+
+    /// A 402 arrived: parse and check it, record `invoiced`, then pay (or quote, without a wallet).
+    private func invoiced(_ job: JobRecord, rule: Rule, reply: ProviderReply, logger: Logger) async throws {
+        let id = job.id ?? 0
+        let url = context.provider.url(of: rule.action == .edit ? .imageEdit : .analyzeImage)
+        let challenge: L402Challenge
+        do {
+            let challenges = try ChallengeParser.parse(headerValues: reply.values("www-authenticate"))
+            guard let preferred = ChallengeParser.preferred(challenges) else {
+                try await fail(
+                    id, from: job.state,
+                    JobReason(.malformedChallenge, "malformed 402 from \(url): no L402 challenge; nothing was paid"), logger)
+                return
+            }
+            challenge = preferred
+        } catch {
+            try await fail(
+                id, from: job.state, JobReason(.malformedChallenge, "malformed 402 from \(url): \(error); nothing was paid"),
+                logger)
+            return
+        }
+        let invoice: Invoice
+        do {
+            invoice = try Invoice.decode(challenge.invoice)
+        } catch {
+            try await fail(
+                id, from: job.state,
+                JobReason(.invalidInvoice, "the 402 from \(url) carries no valid BOLT11 invoice (\(error)); nothing was paid"),
+                logger)
+            return
+        }
+        guard let amount = invoice.amount else {
+            try await fail(
+                id, from: job.state,
+                JobReason(.invoiceWithoutAmount, "refused: the invoice from \(url) has no amount; nothing was paid"), logger)
+            return
+        }
+        guard amount.rawValue > 0 else {
+            try await fail(
+                id, from: job.state,
+                JobReason(.zeroAmountInvoice, "refused: the invoice from \(url) is for zero sats; nothing was paid"), logger)
+            return
+        }
+        let now = Date()
+        guard !invoice.isExpired(at: now.addingTimeInterval(30)) else {
+            if job.attempts >= 3 {
+                try await fail(
+                    id, from: job.state,
+                    JobReason(.invoicesKeepExpiring, "refused: the provider keeps sending expired invoices (check the clock)"),
+                    logger)
+            } else {
+                try await store.recordInvoiced(
+                    jobID: id, from: job.state, invoice: invoice.string, paymentHash: invoice.paymentHashHex,
+                    amountMsat: amount.rawValue, token: challenge.token, at: now)
+                try await hold(
+                    id, from: .invoiced, JobReason(.invoiceExpired, "refused: the invoice had already expired; asking again"),
+                    seconds: 30)
+            }
+            return
+        }
+        guard let wallet = context.wallet else {
+            logger.notice(
+                "quote-only: price recorded, nothing paid",
+                metadata: ["payment.amount_msat": "\(amount.rawValue)", "l402.url": "\(url)"])
+            try await store.recordStopped(
+                jobID: id, from: job.state, state: .held,
+                reason: JobReason(.quoteOnly, "quote-only: price \(amount.satsRoundedUp) sats (no wallet configured)"),
+                notBefore: Date.distantFuture, at: now)
+            return
+        }
+        try await store.recordInvoiced(
+            jobID: id, from: job.state, invoice: invoice.string, paymentHash: invoice.paymentHashHex,
+            amountMsat: amount.rawValue, token: challenge.token, at: now)
+        // Configured sats are at most all bitcoin (checked at load), so this fits; 0 if it somehow does not.
+        let maxFee = Millisatoshi(exactlySats: context.configuration.wallet?.maxFeeSats ?? 0) ?? .zero
+        let decision = try await store.beginPaying(
+            jobID: id, rule: rule.name, invoice: invoice.string, paymentHash: invoice.paymentHashHex,
+            amountMsat: amount.rawValue, maxFeeMsat: maxFee.rawValue,
+            limits: BudgetCalendar.limits(for: rule, budget: context.configuration.budget, now: now), at: now)
+        if case .refused(let reason, let state) = decision {
+            logger.warning("payment refused by a limit", metadata: ["reason": "\(reason)", "job.state": "\(state)"])
+            return
+        }
+        try await pay(job, invoice: invoice, wallet: wallet, maxFee: maxFee, logger: logger)
+    }
+
+    /// Applies `on_duplicate` when the same content was done before under this rule; true when settled.
+    private func settleDuplicate(_ job: JobRecord, rule: Rule, logger: Logger) async throws -> Bool {
+        guard rule.onDuplicate != .pay,
+            let earlier = try await store.earlierOutput(rule: rule.name, sha256: job.sha256, excludingJob: job.id ?? 0)
+        else { return false }
+        let id = job.id ?? 0
+        switch rule.onDuplicate {
+        case .skip:
+            try await store.recordStopped(
+                jobID: id, from: job.state, state: .done,
+                reason: JobReason(.duplicateSkipped, "same content as \(earlier.originalPath); skipped"), at: Date())
+            return true
+        case .reuse:
+            guard let bytes = DurableFile.read(earlier.outputPath), Self.sha256Hex(bytes) == earlier.sha256 else {
+                return false  // the earlier output is gone or edited: pay again
+            }
+            let target = rule.outputPath(forInput: job.path, date: job.createdAt)
+            let written = try await OutputWriter(store: store).write(bytes, target: target, originalPath: job.path)
+            try await store.recordDone(
+                jobID: id, from: job.state, originalPath: job.path, outputPath: written, outputSHA256: earlier.sha256,
+                size: Int64(bytes.count), at: Date())
+            logger.info("output reused from an earlier job; nothing paid", metadata: ["output.path": "\(written)"])
+            return true
+        case .pay:
+            return false
+        }
+    }
+}

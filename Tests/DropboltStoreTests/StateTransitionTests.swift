@@ -1,0 +1,143 @@
+import DropboltCore
+import DropboltStore
+import DropboltTesting
+import Foundation
+import GRDB
+import Testing
+
+/// Issue 8, gaps 1, 2 and 6: transitions are compare-and-set, commits are durable (FULL), one daemon per state
+/// folder, and reasons are typed.
+@Suite("State transitions, durability and the daemon lock")
+struct StateTransitionTests {
+    private static let hash = String(repeating: "ab", count: 32)
+    private static let limits = BudgetLimits(
+        perImageMsat: .max, ruleDailyMsat: nil, dailyMsat: .max, monthlyMsat: .max, dayStart: testDate(-86_400),
+        monthStart: testDate(-86_400), nextDay: testDate(86_400), nextMonth: testDate(86_400 * 30))
+
+    private func invoicedJob(_ store: Store) async throws -> Int64 {
+        let id = try #require(try await store.recordIntake([.fixture(1)], at: testDate()).first?.id)
+        try await store.recordInvoiced(
+            jobID: id, from: .queued, invoice: "lnbc1", paymentHash: Self.hash, amountMsat: 300_000, token: "dG9r",
+            at: testDate())
+        return id
+    }
+
+    @Test func twoWorkersReadingTheSameStateCannotBothMoveTheJob() async throws {
+        let dir = try TemporaryDirectory(prefix: "cas")
+        defer { dir.remove() }
+        let first = try Store.open(stateFolder: dir.path)
+        let second = try Store.open(stateFolder: dir.path)
+        let id = try await invoicedJob(first)
+        // Both read `invoiced`; only one may commit `paying` (and so only one may call the wallet).
+        let outcomes = await withTaskGroup(of: Bool.self) { group in
+            for store in [first, second] {
+                group.addTask {
+                    (try? await store.beginPaying(
+                        jobID: id, rule: "edit", invoice: "lnbc1", paymentHash: Self.hash, amountMsat: 300_000,
+                        maxFeeMsat: 0, limits: Self.limits, at: testDate())) == .approved
+                }
+            }
+            return await group.reduce(into: [Bool]()) { $0.append($1) }
+        }
+        #expect(outcomes.filter { $0 }.count == 1)
+        let second2 = try #require(throws: StoreError.self) {
+            try await second.beginPaying(
+                jobID: id, rule: "edit", invoice: "lnbc1", paymentHash: Self.hash, amountMsat: 300_000, maxFeeMsat: 0,
+                limits: Self.limits, at: testDate())
+        }
+        #expect(second2 == .stateConflict)
+        #expect(second2.description.contains("is paying, not invoiced"), "\(second2)")
+        let payments = try await first.reader.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM payments") }
+        #expect(payments == 1)
+    }
+
+    @Test func everyTransitionChecksTheStateItLeaves() async throws {
+        let dir = try TemporaryDirectory(prefix: "cas")
+        defer { dir.remove() }
+        let store = try Store.open(stateFolder: dir.path)
+        let id = try await invoicedJob(store)
+        // The job is `invoiced`: transitions written for other states must not touch it.
+        await #expect(throws: StoreError.stateConflict) {
+            try await store.recordPaid(jobID: id, paymentHash: Self.hash, preimage: "00", feeMsat: 0, at: testDate())
+        }
+        await #expect(throws: StoreError.stateConflict) {
+            try await store.recordFetched(jobID: id, from: .paid, resultPath: "/x", at: testDate())
+        }
+        await #expect(throws: StoreError.stateConflict) {
+            try await store.deferJob(
+                jobID: id, in: .paying, until: testDate(), reason: JobReason(.paymentInFlight, "x"), at: testDate())
+        }
+        await #expect(throws: StoreError.stateConflict) {
+            try await store.recordInvoiced(
+                jobID: id, from: .queued, invoice: "lnbc2", paymentHash: Self.hash, amountMsat: 1, token: "x",
+                at: testDate())
+        }
+        let job = try #require(try await store.job(id: id))
+        #expect(job.state == .invoiced)
+        #expect(job.invoice == "lnbc1")
+    }
+
+    @Test func reasonsAreStoredWithTheirCode() async throws {
+        let dir = try TemporaryDirectory(prefix: "reason")
+        defer { dir.remove() }
+        let store = try Store.open(stateFolder: dir.path)
+        let id = try #require(try await store.recordIntake([.fixture(1)], at: testDate()).first?.id)
+        try await store.recordStopped(
+            jobID: id, from: .queued, state: .held, reason: JobReason(.quoteOnly, "any wording at all"),
+            notBefore: .distantFuture, at: testDate())
+        let held = try #require(try await store.job(id: id))
+        #expect(held.reasonCode == .quoteOnly)
+        #expect(held.reason == "any wording at all")
+        // Released by its code, whatever the text says.
+        #expect(try await store.releaseQuoteOnlyHolds(at: testDate()) == 1)
+    }
+
+    @Test func commitsAreDurableBeforeTheNextStep() async throws {
+        let dir = try TemporaryDirectory(prefix: "sync")
+        defer { dir.remove() }
+        let store = try Store.open(stateFolder: dir.path)
+        // 2 = FULL: the WAL is fsync'd at every commit, so a power cut cannot undo `paying`.
+        let level = try await store.writer.read { try Int.fetchOne($0, sql: "PRAGMA synchronous") }
+        #expect(level == 2)
+    }
+
+    @Test func aSecondDaemonIsRefusedAndToldTheFirstOnesPid() throws {
+        let dir = try TemporaryDirectory(prefix: "lock")
+        defer { dir.remove() }
+        let state = dir.url("state")
+        var first: StateFolderLock? = try StateFolderLock.acquire(stateFolder: state)
+        #expect(StateFolderLock.holder(stateFolder: state) == getpid())
+        let refusal = try #require(throws: StoreError.self) { try StateFolderLock.acquire(stateFolder: state) }
+        #expect(refusal == .lockedByAnotherDaemon)
+        #expect(refusal.description.contains("pid \(getpid())"), "\(refusal)")
+        #expect(refusal.description.contains(state), "\(refusal)")
+        // Read-only commands never need the lock.
+        _ = try Store.open(stateFolder: state)
+        #expect(throws: Never.self) { try Store.openReadOnly(stateFolder: state) }
+        withExtendedLifetime(first) {}
+        first = nil
+        #expect(StateFolderLock.holder(stateFolder: state) == nil)
+        _ = try StateFolderLock.acquire(stateFolder: state)
+    }
+
+    @Test func olderQuoteOnlyHoldsGetTheirCodeOnMigration() async throws {
+        let dir = try TemporaryDirectory(prefix: "migrate")
+        defer { dir.remove() }
+        let store = try Store.open(stateFolder: dir.path)
+        let id = try #require(try await store.recordIntake([.fixture(1)], at: testDate()).first?.id)
+        try store.close()
+        // Rewind to v2 with a row as v2 wrote it, then migrate again.
+        let queue = try DatabaseQueue(path: dir.path + "/" + Store.databaseFileName)
+        try await queue.write { db in
+            try db.execute(sql: "ALTER TABLE jobs DROP COLUMN reason_code")
+            try db.execute(sql: "ALTER TABLE jobs DROP COLUMN paid_requests")
+            try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier = 'v3'")
+            try db.execute(
+                sql: "UPDATE jobs SET state = 'held', reason = 'quote-only: price 3 sats (no wallet configured)' WHERE id = ?",
+                arguments: [id])
+        }
+        try queue.close()
+        let migrated = try Store.open(stateFolder: dir.path)
+        #expect(try await migrated.job(id: id)?.reasonCode == .quoteOnly)
+    }
+}
