@@ -13,7 +13,7 @@ import Testing
 /// A loopback server for result downloads.
 enum ImageServer {
     /// Serves `image` as `image/png` at `<url>`, for the duration of `body`.
-    static func withServer(image: [UInt8], _ body: (String) async throws -> Void) async throws {
+    static func withServer(image: [UInt8], _ body: @Sendable (String) async throws -> Void) async throws {
         let router = Router()
         router.get("/result.png") { _, _ in
             Response(
@@ -32,7 +32,7 @@ enum ImageServer {
 struct ExchangeDeadlineTests {
     /// A server whose answers start at once and then trickle one byte every 200 ms (at most 300 bytes), or send
     /// 3 MB.
-    static func withTrickleServer(_ body: (String) async throws -> Void) async throws {
+    static func withTrickleServer(_ body: @Sendable (String) async throws -> Void) async throws {
         let router = Router()
         let trickle: @Sendable (Request, BasicRequestContext) async throws -> Response = { _, _ in
             Response(
@@ -75,7 +75,8 @@ struct ExchangeDeadlineTests {
             #expect(ContinuousClock.now - started < .seconds(10))
             let huge = LNbitsWallet(url: url + "/huge", adminKey: "k", httpClient: .shared, timeout: .seconds(10))
             let error = await #expect(throws: PaymentError.self) { _ = try await huge.balance() }
-            #expect(error?.description.contains("larger than") == true, "\(String(describing: error))")
+            let cause = error?.cause.map { "\($0)" } ?? ""
+            #expect(cause.contains("larger than 1048576 bytes"), "\(cause)")
         }
     }
 

@@ -6,6 +6,7 @@ import DropboltSats4AI
 import DropboltStore
 import DropboltTesting
 import Foundation
+import Logging
 import Testing
 
 @testable import DropboltEngine
@@ -175,7 +176,8 @@ struct MoneySafetyTests {
             _ = try await paidJobWithSpooledAnswerForExisting(harness, path: path, answer: answer)
             try await harness.withDaemon(processJobs: true) { _ in
                 let done = try await harness.waitForJob(path, state: .done)
-                let saved = try #require(FileManager.default.contents(atPath: try #require(done.outputPath)))
+                let output = try #require(done.outputPath)
+                let saved = try #require(FileManager.default.contents(atPath: output))
                 #expect([UInt8](saved) == image)
             }
         }

@@ -3,6 +3,7 @@ import DropboltStore
 import DropboltTesting
 import Foundation
 import GRDB
+import Synchronization
 import Testing
 
 /// Issue 8, gaps 1, 2 and 6: transitions are compare-and-set, commits are durable (FULL), one daemon per state
@@ -40,7 +41,7 @@ struct StateTransitionTests {
             return await group.reduce(into: [Bool]()) { $0.append($1) }
         }
         #expect(outcomes.filter { $0 }.count == 1)
-        let second2 = try #require(throws: StoreError.self) {
+        let second2 = try await #require(throws: StoreError.self) {
             try await second.beginPaying(
                 jobID: id, rule: "edit", invoice: "lnbc1", paymentHash: Self.hash, amountMsat: 300_000, maxFeeMsat: 0,
                 limits: Self.limits, at: testDate())
@@ -92,13 +93,29 @@ struct StateTransitionTests {
         #expect(try await store.releaseQuoteOnlyHolds(at: testDate()) == 1)
     }
 
-    @Test func commitsAreDurableBeforeTheNextStep() async throws {
+    @Test func commitsThatPrecedeOrRecordMoneyMovingAreDurable() async throws {
         let dir = try TemporaryDirectory(prefix: "sync")
         defer { dir.remove() }
         let store = try Store.open(stateFolder: dir.path)
-        // 2 = FULL: the WAL is fsync'd at every commit, so a power cut cannot undo `paying`.
-        let level = try await store.writer.read { try Int.fetchOne($0, sql: "PRAGMA synchronous") }
-        #expect(level == 2)
+        let id = try await invoicedJob(store)
+        let statements = Mutex<[String]>([])
+        try await store.writer.writeWithoutTransaction { db in
+            db.trace(options: .statement) { event in statements.withLock { $0.append("\(event)") } }
+        }
+        _ = try await store.beginPaying(
+            jobID: id, rule: "edit", invoice: "lnbc1", paymentHash: Self.hash, amountMsat: 300_000, maxFeeMsat: 0,
+            limits: Self.limits, at: testDate())
+        try await store.deferJob(
+            jobID: id, in: .paying, until: testDate(), reason: JobReason(.paymentInFlight, "x"), at: testDate())
+        let trace = statements.withLock { $0 }
+        // `paying` commits under FULL (the WAL is fsync'd before the wallet may be called); the defer does not need to.
+        let full = try #require(trace.firstIndex { $0.contains("PRAGMA synchronous = FULL") })
+        let paying = try #require(trace.firstIndex { $0.contains("state = 'paying'") })
+        let commit = try #require(trace[paying...].firstIndex { $0.hasPrefix("COMMIT") })
+        let normal = try #require(trace[commit...].firstIndex { $0.contains("PRAGMA synchronous = NORMAL") })
+        #expect(full < paying && paying < commit && commit < normal)
+        let deferred = try #require(trace.lastIndex { $0.contains("not_before = ?") || $0.contains("not_before = '") })
+        #expect(!trace[normal...deferred].contains { $0.contains("PRAGMA synchronous = FULL") })
     }
 
     @Test func aSecondDaemonIsRefusedAndToldTheFirstOnesPid() throws {

@@ -68,7 +68,7 @@ extension Store {
         jobID: Int64, rule: String, invoice: String, paymentHash: String, amountMsat: Int64, maxFeeMsat: Int64,
         limits: BudgetLimits, at now: Date
     ) async throws -> PayingDecision {
-        try await write("begin paying job \(jobID)") { db in
+        try await durableWrite("begin paying job \(jobID)") { db in
             let live = try Self.liveReservations(db, rule: nil)
             let ruleLive = try Self.liveReservations(db, rule: rule)
             let usage = BudgetUsage(
@@ -112,7 +112,7 @@ extension Store {
         jobID: Int64, from state: JobState, rule: String, invoice: String, paymentHash: String, amountMsat: Int64,
         maxFeeMsat: Int64, at now: Date
     ) async throws {
-        try await write("adopt the payment of job \(jobID)") { db in
+        try await durableWrite("adopt the payment of job \(jobID)") { db in
             try Self.transition(
                 db, jobID: jobID, from: state,
                 set: """
@@ -139,14 +139,14 @@ extension Store {
     public func recordPaid(
         jobID: Int64, paymentHash: String, preimage: String, feeMsat: Int64, at now: Date
     ) async throws {
-        try await write("record payment of job \(jobID)") { db in
-            guard let payment = try PaymentRecord.filter(PaymentRecord.Columns.paymentHash == paymentHash).fetchOne(db),
-                let job = try JobRecord.fetchOne(db, key: jobID)
-            else { throw StoreError.queryFailed }
+        try await durableWrite("record payment of job \(jobID)") { db in
             try Self.transition(
                 db, jobID: jobID, from: .paying,
                 set: "state = 'paid', fee_msat = ?, reason = NULL, reason_code = NULL, not_before = NULL, updated_at = ?",
                 [feeMsat, now.databaseText])
+            guard let payment = try PaymentRecord.filter(PaymentRecord.Columns.paymentHash == paymentHash).fetchOne(db),
+                let job = try JobRecord.fetchOne(db, key: jobID)
+            else { throw StoreError.queryFailed }
             // A payment is counted once, whatever calls this.
             guard payment.status == .pending else { return }
             try db.execute(
@@ -173,7 +173,7 @@ extension Store {
     public func recordPaymentFailed(
         jobID: Int64, paymentHash: String, reason: JobReason, next: JobState, notBefore: Date?, at now: Date
     ) async throws {
-        try await write("record failed payment of job \(jobID)") { db in
+        try await durableWrite("record failed payment of job \(jobID)") { db in
             guard let job = try JobRecord.fetchOne(db, key: jobID) else { throw StoreError.queryFailed }
             try Self.transition(
                 db, jobID: jobID, from: .paying,
@@ -193,7 +193,7 @@ extension Store {
     /// Counts a paid request about to be sent, durably before it leaves: a later 401 for a token that was sent
     /// before means the provider took it on a request whose answer was lost.
     public func recordPaidRequestSent(jobID: Int64, at now: Date) async throws {
-        try await write("record paid request of job \(jobID)") { db in
+        try await durableWrite("record paid request of job \(jobID)") { db in
             try Self.transition(
                 db, jobID: jobID, from: .paid, set: "paid_requests = paid_requests + 1, updated_at = ?",
                 [now.databaseText])
@@ -202,7 +202,7 @@ extension Store {
 
     /// Step 5: the paid result is spooled (fsync'd) at `resultPath`.
     public func recordFetched(jobID: Int64, from state: JobState, resultPath: String, at now: Date) async throws {
-        try await write("record fetched result of job \(jobID)") { db in
+        try await durableWrite("record fetched result of job \(jobID)") { db in
             try Self.transition(
                 db, jobID: jobID, from: state,
                 set: "state = 'fetched', result_path = ?, reason = NULL, reason_code = NULL, not_before = NULL, updated_at = ?",
@@ -215,7 +215,7 @@ extension Store {
         jobID: Int64, from state: JobState, originalPath: String, outputPath: String, outputSHA256: String,
         size: Int64, at now: Date
     ) async throws {
-        try await write("record output of job \(jobID)") { db in
+        try await durableWrite("record output of job \(jobID)") { db in
             try Self.transition(
                 db, jobID: jobID, from: state,
                 set: "state = 'done', output_path = ?, reason = NULL, reason_code = NULL, not_before = NULL, updated_at = ?",
