@@ -1,7 +1,7 @@
 import CLibFuzzer
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The signature of `LLVMFuzzerTestOneInput`: one input, 0 to go on.
