@@ -5,7 +5,7 @@ APT_PACKAGES := libinotifytools0-dev libsqlite3-dev libsecp256k1-dev inotify-too
 BENCH_APT_PACKAGES := inotify-tools findutils hyperfine coreutils python3 curl
 CONFIG ?= dropbolt.yaml
 
-.PHONY: run test build release deps bench-deps bench clean lint
+.PHONY: run test build release deps bench-deps bench clean lint fuzz fuzz-build
 
 ## deps: install the system packages the build and tests need (only what is missing).
 deps:
@@ -53,6 +53,21 @@ lnbits:
 ## bench: whole-process measurements with baselines from the same run (see bench/README.md).
 bench: deps bench-deps release lnbits
 	SWIFT=$(SWIFT) bench/run.sh
+
+## fuzz: build the libFuzzer targets in Fuzz/ and run each for FUZZ_SECONDS (see Fuzz/README.md); exits non-zero
+## on any crash, timeout or OOM and leaves the input in Fuzz/artifacts/<target>/. FUZZ_TARGETS picks some.
+## Niced: the machines have 2 cores. `-sanitize=address` too: it finds what Swift's own checks cannot in C and
+## unsafe-pointer code.
+FUZZ_SECONDS ?= 600
+FUZZ_TARGETS ?= bolt11 l402 config provider
+FUZZ_NICE ?= nice -n 15
+FUZZ_SANITIZERS ?= fuzzer,address
+fuzz: fuzz-build
+	FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_NICE="$(FUZZ_NICE)" Fuzz/run.sh $(FUZZ_TARGETS)
+
+fuzz-build: deps
+	$(FUZZ_NICE) $(SWIFT) build -c release --package-path Fuzz --scratch-path Fuzz/.build \
+	  -Xswiftc -sanitize=$(FUZZ_SANITIZERS)
 
 lint:
 	$(SWIFT) format lint --strict --recursive Sources Tests

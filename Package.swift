@@ -5,7 +5,12 @@ let package = Package(
     name: "dropbolt",
     platforms: [.macOS(.v15)],
     products: [
-        .executable(name: "dropbolt", targets: ["dropbolt"])
+        .executable(name: "dropbolt", targets: ["dropbolt"]),
+        // The parsers, for the fuzz targets in Fuzz/ (a package of its own; see Fuzz/README.md).
+        .library(name: "DropboltCore", targets: ["DropboltCore"]),
+        .library(name: "DropboltLightning", targets: ["DropboltLightning"]),
+        .library(name: "DropboltL402", targets: ["DropboltL402"]),
+        .library(name: "DropboltSats4AI", targets: ["DropboltSats4AI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),

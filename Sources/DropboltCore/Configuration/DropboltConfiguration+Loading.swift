@@ -73,8 +73,43 @@ extension DropboltConfiguration {
         path: String,
         environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws(ConfigError) -> DropboltConfiguration {
-        var configuration = DropboltConfiguration(configFile: path, environment: environment)
+        let configuration = DropboltConfiguration(configFile: path, environment: environment)
         let document = try YAMLDocument.load(file: configuration.configFile)
+        return try load(document, defaults: configuration, environment: environment)
+    }
+
+    /// Validates config text as if it had been read from the file at `path`, without reading the file.
+    ///
+    /// Does exactly what ``load(path:environment:)`` does after reading: the same keys, defaults and errors,
+    /// with relative paths resolved against the folder of `path`. For the fuzz targets in `Fuzz/` and for
+    /// callers that already hold the text.
+    ///
+    /// ```swift
+    /// let configuration = try DropboltConfiguration.load(text: "workers: 4\n", path: "/etc/dropbolt.yaml")
+    /// ```
+    ///
+    /// - Parameters:
+    ///   - text: the YAML text.
+    ///   - path: the file the text stands for; named in errors and used to resolve relative paths.
+    ///   - environment: consulted for `XDG_STATE_HOME` and `HOME`.
+    /// - Returns: the validated configuration with absolute paths.
+    /// - Throws: ``ConfigError`` naming the file, line, column and key of the first problem.
+    public static func load(
+        text: String,
+        path: String,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws(ConfigError) -> DropboltConfiguration {
+        let configuration = DropboltConfiguration(configFile: path, environment: environment)
+        let document = try YAMLDocument.parse(text, file: configuration.configFile)
+        return try load(document, defaults: configuration, environment: environment)
+    }
+
+    private static func load(
+        _ document: YAMLDocument,
+        defaults: DropboltConfiguration,
+        environment: [String: String]
+    ) throws(ConfigError) -> DropboltConfiguration {
+        var configuration = defaults
         let root = try MappingReader(document.root, in: document, path: "", allowedKeys: topLevelKeys)
         let folder = configuration.configFolder
         let home = homeFolder(environment: environment)

@@ -38,8 +38,34 @@ extension Rule {
     public static func load(file: String, baseFolder: String, stateFolder: String? = nil) throws(ConfigError) -> Rule {
         let currentDirectory = FileManager.default.currentDirectoryPath
         let file = PathNames.absolute(file, relativeTo: currentDirectory)
-        let baseFolder = PathNames.absolute(baseFolder, relativeTo: currentDirectory)
         let document = try YAMLDocument.load(file: file)
+        return try load(document, baseFolder: PathNames.absolute(baseFolder, relativeTo: currentDirectory))
+    }
+
+    /// Validates rule text as if it had been read from `file`, without reading the file.
+    ///
+    /// Does exactly what ``load(file:baseFolder:)`` does after reading: the rule is named after the stem of
+    /// `file`, and `watch` must still name an existing folder. For the fuzz targets in `Fuzz/` and for callers
+    /// that already hold the text.
+    ///
+    /// ```swift
+    /// let rule = try Rule.load(text: "watch: inbox\naction: analyze\n", file: "rules/captions.yaml", baseFolder: ".")
+    /// ```
+    ///
+    /// - Parameters:
+    ///   - text: the YAML text.
+    ///   - file: the rule file the text stands for; its stem is the rule's name, and errors name it.
+    ///   - baseFolder: the folder a relative `watch` is resolved against (the config file's folder).
+    /// - Throws: ``ConfigError`` naming the file, line, column and key of the first problem.
+    public static func load(text: String, file: String, baseFolder: String) throws(ConfigError) -> Rule {
+        let currentDirectory = FileManager.default.currentDirectoryPath
+        let file = PathNames.absolute(file, relativeTo: currentDirectory)
+        let document = try YAMLDocument.parse(text, file: file)
+        return try load(document, baseFolder: PathNames.absolute(baseFolder, relativeTo: currentDirectory))
+    }
+
+    private static func load(_ document: YAMLDocument, baseFolder: String) throws(ConfigError) -> Rule {
+        let file = document.file
         let mapping = try MappingReader(document.root, in: document, path: "", allowedKeys: ruleKeys)
         let name = PathNames.splitExtension(PathNames.baseName(of: file)).stem
 
