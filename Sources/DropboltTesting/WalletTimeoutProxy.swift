@@ -135,7 +135,9 @@ public final class WalletTimeoutProxy: Sendable {
         }
         var outgoing = HTTPClientRequest(url: target + request.uri.description)
         outgoing.method = NIOHTTP1.HTTPMethod(rawValue: request.method.rawValue)
-        for field in request.headers where field.name != .contentLength {
+        // Identity encoding only: HTTPClient.shared inflates a gzip answer itself, and the client would then get a
+        // `Content-Encoding: gzip` header over plain bytes.
+        for field in request.headers where field.name != .contentLength && field.name != .acceptEncoding {
             outgoing.headers.add(name: field.name.rawName, value: field.value)
         }
         outgoing.body = .bytes(body)
@@ -150,14 +152,15 @@ public final class WalletTimeoutProxy: Sendable {
             await holdAnswer()
             var headers = HTTPFields()
             headers[.contentType] = "application/json"
+            let detail = #"{"detail":"wallet proxy: the answer was withheld (injected timeout)"}"#
             return Response(
-                status: .gatewayTimeout, headers: headers,
-                body: ResponseBody(
-                    byteBuffer: ByteBuffer(string: #"{"detail":"wallet proxy: the answer was withheld (injected timeout)"}"#)))
+                status: .gatewayTimeout, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: detail)))
         }
         var headers = HTTPFields()
         for header in response.headers {
-            if let name = HTTPField.Name(header.name), name != .contentLength, name != .transferEncoding {
+            if let name = HTTPField.Name(header.name), name != .contentLength, name != .transferEncoding,
+                name != .contentEncoding
+            {
                 headers[name] = header.value
             }
         }
