@@ -369,6 +369,7 @@ class Run:
         self.timings: dict[str, float] = {}
         self.daemons: list[Daemon] = []
         self.fakes: Fakes | None = None
+        self.second_daemon: tuple[bool | None, str] = (None, "not probed")
 
     # -- setup
 
@@ -527,6 +528,27 @@ class Run:
                 next_progress = now + PROGRESS_EVERY_S
             time.sleep(0.5)
 
+    def probe_second_daemon(self, config: Path, first: Daemon) -> tuple[bool | None, str]:
+        """Starts a second `dropbolt run` on the same state folder while the first runs (DESIGN §5 rule 9: one
+        daemon per state folder). Returns (refused, detail); None when the first daemon is not running."""
+        if self.args.second_daemon_wait <= 0:
+            return None, "not probed (--second-daemon-wait 0)"
+        if first.proc.poll() is not None:
+            return None, "not probed: the last daemon is not running"
+        second = self.start_daemon(config)
+        deadline = time.monotonic() + self.args.second_daemon_wait
+        while second.proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        if second.proc.poll() is None:
+            stop(second.proc, signal.SIGTERM, grace_s=DAEMON_STOP_TIMEOUT_S)
+            second.close()
+            return False, (f"a second daemon on the same state folder was still running after "
+                           f"{self.args.second_daemon_wait:.0f} s (stopped with SIGTERM); its log: {second.log_path.name}")
+        status = second.proc.returncode
+        second.close()
+        last = second.text().strip().splitlines()[-1:] or ["(no output)"]
+        return status != 0, f"second daemon exited with status {status}: {short(last[0], 200)}"
+
     # -- main
 
     def execute(self) -> int:
@@ -551,6 +573,7 @@ class Run:
         settled, why = self.settle(daemon)
         self.timings["chaos + settle (s)"] = time.monotonic() - chaos_started
         log("settled" if settled else f"NOT settled: {why}")
+        self.second_daemon = self.probe_second_daemon(config, daemon)
         stop_started = time.monotonic()
         status = stop(daemon.proc, signal.SIGTERM, grace_s=DAEMON_STOP_TIMEOUT_S)
         daemon.close()
@@ -562,6 +585,11 @@ class Run:
         summary = self.fakes.summary
         if summary is None:
             raise HarnessError("dropbolt-fakes printed no summary; stderr:\n  " + "\n  ".join(self.fakes.stderr_tail))
+        record = {"args": vars(self.args), "kills": [{**k, "in_flight": {str(j): st for j, st in k["in_flight"].items()}}
+                                                     for k in self.kills],
+                  "fakes": self.fakes.info, "summary": summary, "initial_balance_msat": initial_balance,
+                  "final_balance_msat": final_balance, "wallet_payments": wallet_payments}
+        (self.root / "chaos-record.json").write_text(json.dumps(record, indent=1))
         checks_started = time.monotonic()
         report = Checker(self, settled, why, clean_stop, status, initial_balance, final_balance, wallet_payments,
                          summary).run()
@@ -595,6 +623,8 @@ class Report:
         for name, verdict, detail in self.rows:
             lines.append(f"| {name.ljust(width)} | {verdict.ljust(6)} | {detail} |")
         lines += ["", "timings: " + ", ".join(f"{key} {value:.1f}" for key, value in run.timings.items())]
+        if run.args.quick and run.timings.get("total (s)", 0) > 180:
+            lines.append("note: the quick run took longer than its 3-minute goal")
         if self.evidence:
             lines += ["", "### evidence", ""] + self.evidence
         lines += ["", f"RESULT: {'PASS' if self.passed else 'FAIL'} (seed {run.args.seed}; rerun with --seed "
@@ -654,9 +684,14 @@ class Checker:
 
     def classify_lost_answers(self) -> dict[int, dict]:
         """Jobs in attention whose paid answer was lost (coded `paid_answer_lost`, or, without the column, a reason
-        saying the paid request was refused after payment), with the kill it is attributed to and whether the fake
-        provider's log proves the token was consumed (a 200 to that job's paid request)."""
+        saying the paid request was refused with 401 afterwards), with the kill it is attributed to and whether the
+        fake provider's log proves the token was consumed (a 200 to that job's paid request).
+
+        The kill is the one nearest to that 200 (within 30 s) at which the job was in flight: usually the first
+        kill after it (the answer came, the daemon died before spooling it), sometimes one just before it (the
+        request was delivered, the daemon died, the provider finished the paid work and consumed the token)."""
         received = self.summary.get("received", [])
+        spool = self.run_.root / "state" / "spool"
         lost = {}
         for job in self.jobs:
             if job["state"] != "attention":
@@ -665,23 +700,26 @@ class Checker:
                 coded = job.get("reason_code") == PAID_ANSWER_LOST
             else:
                 reason = job["reason"] or ""
-                coded = ("401" in reason or "INVALID_TOKEN" in reason or "answer" in reason and "lost" in reason)
+                coded = "401" in reason or "INVALID_TOKEN" in reason or ("answer" in reason and "lost" in reason)
             consumed = [r for r in received if r["authorized"] and r["status"] == 200
                         and r["body_sha256"] == job["request_sha256"]]
-            kill = None
+            kill, state = None, None
             if consumed:
                 when = consumed[0]["time"]
-                kill = next((k["number"] for k in self.run_.kills if k["time"] >= when - 0.5), None)
-            lost[job["id"]] = {"coded": coded, "consumed": bool(consumed), "kill": kill,
-                               "in_flight_state": next((k["in_flight"].get(job["id"]) for k in self.run_.kills
-                                                        if k["number"] == kill), None)}
+                candidates = [k for k in self.run_.kills if job["id"] in k["in_flight"] and abs(k["time"] - when) <= 30]
+                if candidates:
+                    nearest = min(candidates, key=lambda k: abs(k["time"] - when))
+                    kill, state = nearest["number"], nearest["in_flight"][job["id"]]
+            lost[job["id"]] = {"coded": coded, "consumed": bool(consumed), "kill": kill, "in_flight_state": state,
+                               "spooled_result": (spool / f"job-{job['id']}.result").exists()}
         return lost
 
     def allowed_missing(self, job: dict) -> bool:
-        """A result may be missing only where a kill landed after the provider consumed the token."""
+        """A result may be missing only where a kill landed after the provider consumed the token (and the answer
+        is not in the spool after all)."""
         info = self.lost.get(job["id"])
         return bool(info and info["coded"] and info["consumed"] and info["kill"] is not None
-                    and info["in_flight_state"] is not None)
+                    and not info["spooled_result"])
 
     # -- checks
 
@@ -693,6 +731,8 @@ class Checker:
         for crash in self.run_.crashes:
             self.evidence("unexpected exit: " + crash)
         report.add("final clean stop (SIGTERM → exit 0)", self.clean_stop, f"exit status {self.stop_status}")
+        refused, detail = self.run_.second_daemon
+        report.add("second daemon on the same state refused", refused, detail)
         self.check_jobs()
         self.check_payments()
         self.check_ledger()
@@ -943,7 +983,7 @@ class Checker:
         lost = [job for job in attention if self.allowed_missing(job)]
         kills = sorted({self.lost[job["id"]]["kill"] for job in lost})
         source = "reason_code column" if column else "no reason_code column: classified from the reason text"
-        self.report.add(f"kills that landed after the provider consumed the token", None,
+        self.report.add("kills that lost a paid answer (token consumed)", None,
                         f"{len(kills)} of {len(self.run_.kills)} kills ({', '.join(f'#{k}' for k in kills) or 'none'}); "
                         f"{len(lost)} jobs `{PAID_ANSWER_LOST}` ({source})")
         bogus = [job for job in attention if self.lost.get(job["id"], {}).get("coded") and job not in lost]
@@ -954,9 +994,14 @@ class Checker:
             self.evidence(f"attention/failed jobs ({len(attention)}/{len(failed)}):")
         for job in attention + failed:
             info = self.lost.get(job["id"], {})
-            extra = (f" — provider answered 200 before kill #{info['kill']} (job was {info['in_flight_state']} at "
-                     f"that kill)" if info.get("consumed") else (" — the provider never answered its paid request "
-                                                                 "with 200" if job["state"] == "attention" else ""))
+            if not info.get("consumed"):
+                extra = " — the provider never answered its paid request with 200" if job["state"] == "attention" else ""
+            elif info.get("kill") is None:
+                extra = " — the provider answered its paid request with 200, and no kill explains the loss"
+            else:
+                extra = f" — answer lost to kill #{info['kill']} (job was {info['in_flight_state']} at that kill)"
+            if info.get("spooled_result"):
+                extra += "; its paid result IS in the spool (job-N.result) but was not used"
             self.evidence(self.job_line(job) + extra)
 
     def check_log_problems(self) -> None:
@@ -996,6 +1041,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--settle-seconds", type=float, default=1, help="dropbolt's settle_seconds")
     parser.add_argument("--build-dir", default=str(REPO / ".build" / "debug"),
                         help="folder with dropbolt and dropbolt-fakes (default .build/debug)")
+    parser.add_argument("--second-daemon-wait", type=float, default=10,
+                        help="how long a second daemon on the same state folder may live before it counts as running "
+                             "(0: do not probe)")
     parser.add_argument("--keep", action="store_true", help="keep the temp tree even when everything passed")
     args = parser.parse_args(argv)
     if args.seed is None:
