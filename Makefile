@@ -5,7 +5,7 @@ APT_PACKAGES := libinotifytools0-dev libsqlite3-dev libsecp256k1-dev inotify-too
 BENCH_APT_PACKAGES := inotify-tools findutils hyperfine coreutils python3 curl
 CONFIG ?= dropbolt.yaml
 
-.PHONY: run test build release deps bench-deps bench clean lint fuzz fuzz-build
+.PHONY: run test build release deps bench-deps bench chaos chaos-quick clean lint fuzz fuzz-build
 
 ## deps: install the system packages the build and tests need (only what is missing).
 deps:
@@ -41,10 +41,21 @@ run: build
 	mkdir -p inbox/products inbox/captions
 	$(SWIFT) run dropbolt run --config $(CONFIG)
 
-## test: every test. --no-parallel: libinotifytools is process-global, one watcher at a time.
+## test: every test. --no-parallel: libinotifytools is process-global, one watcher at a time. Then the short chaos
+## run (a separate step, so a Swift test failure is reported first).
 test: deps lnbits
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --no-parallel
+	$(MAKE) chaos-quick
+
+## chaos: 200 images, 4 rules, 25 SIGKILLs, provider 500s, wallet timeouts; prints the invariant table
+## (see chaos/README.md). CHAOS_ARGS passes flags, e.g. `make chaos CHAOS_ARGS="--seed 42"`.
+chaos: build lnbits
+	python3 chaos/chaos.py $(CHAOS_ARGS)
+
+## chaos-quick: the short variant `make test` runs (40 images, 2 rules, 5 kills, about 3 minutes).
+chaos-quick: build lnbits
+	python3 chaos/chaos.py --quick $(CHAOS_ARGS)
 
 ## lnbits: the real LNbits wallet (PyPI, FakeWallet funding) the integration tests pay through.
 lnbits:

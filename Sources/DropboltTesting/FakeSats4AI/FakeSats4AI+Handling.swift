@@ -180,6 +180,10 @@ extension FakeSats4AI {
                 if fault == .upstreamFailedWithRefund { state.tokens[token]?.used = true }
                 return .fault(fault)
             }
+            if configuration.paidFailureRate > 0, state.dice.roll(configuration.paidFailureRate) {
+                state.injectedPaidFailures += 1
+                return .fault(.status(500))
+            }
             state.tokens[token]?.used = true
             state.paidRequests += 1
             return .success(state.paidRequests)

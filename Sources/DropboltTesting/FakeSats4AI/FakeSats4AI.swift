@@ -32,7 +32,8 @@ import Synchronization
 /// - body bytes differing from the challenged ones → **400** `INVALID_INPUT` "payload does not match the paid
 ///   request"; the token stays unused.
 ///
-/// Then a pending ``PaidFault`` answers instead, or the token is marked used and the call succeeds (**200**). The
+/// Then a pending ``PaidFault`` answers instead, or (with probability ``Configuration/paidFailureRate``) a generic
+/// **500** that leaves the token unused, or the token is marked used and the call succeeds (**200**). The
 /// token is consumed *before* a ``holdPaidRequests()`` hold, as when the real service starts the paid work: a client
 /// killed during the hold that retries the same credential gets 401 and a violation. A 400 `INVALID_PARAMS` is also
 /// recorded as a violation (the client should validate before asking for an invoice). Every error carries
@@ -59,6 +60,7 @@ public final class FakeSats4AI: Sendable {
     /// Starts the fake on `127.0.0.1` on a free port and returns once it accepts connections.
     public static func start(lnbits: LNbitsServer, configuration: Configuration = .init()) async throws -> FakeSats4AI {
         let fake = FakeSats4AI(lnbits: lnbits, configuration: configuration)
+        fake.state.withLock { $0.dice = FaultDice(seed: configuration.faultSeed) }
         let router = Router()
         for endpoint in Endpoint.allCases {
             router.post(RouterPath(endpoint.path)) { request, _ in try await fake.handlePaid(endpoint, request) }
@@ -122,6 +124,8 @@ public final class FakeSats4AI: Sendable {
     public var challengesIssued: Int { state.withLock { $0.challengesIssued } }
     /// How many paid requests succeeded (200).
     public var paidRequests: Int { state.withLock { $0.paidRequests } }
+    /// How many correctly paid requests were answered with a random 500 (``Configuration/paidFailureRate``).
+    public var injectedPaidFailures: Int { state.withLock { $0.injectedPaidFailures } }
     /// What clients did wrong, one sentence each, in order.
     public var violations: [String] { state.withLock { $0.violations } }
     /// Every request to a paid endpoint, in the order they were answered.

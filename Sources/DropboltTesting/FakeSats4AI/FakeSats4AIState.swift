@@ -20,6 +20,10 @@ struct FakeSats4AIState {
     var received: [FakeSats4AI.ReceivedRequest] = []
     var nextChallengeFault: FakeSats4AI.ChallengeFault?
     var paidFaults: [FakeSats4AI.PaidFault] = []
+    /// Answers chosen by `Configuration.paidFailureRate` so far.
+    var injectedPaidFailures = 0
+    /// The random source of `Configuration.paidFailureRate`, seeded with `Configuration.faultSeed` at start.
+    var dice = FaultDice(seed: 0)
     var held = false
     var urlOnly = false
     var waiters: [UUID: CheckedContinuation<Void, Never>] = [:]
