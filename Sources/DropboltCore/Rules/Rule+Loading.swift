@@ -39,7 +39,8 @@ extension Rule {
         let currentDirectory = FileManager.default.currentDirectoryPath
         let file = PathNames.absolute(file, relativeTo: currentDirectory)
         let document = try YAMLDocument.load(file: file)
-        return try load(document, baseFolder: PathNames.absolute(baseFolder, relativeTo: currentDirectory))
+        return try load(
+            document, baseFolder: PathNames.absolute(baseFolder, relativeTo: currentDirectory), stateFolder: stateFolder)
     }
 
     /// Validates rule text as if it had been read from `file`, without reading the file.
@@ -64,7 +65,9 @@ extension Rule {
         return try load(document, baseFolder: PathNames.absolute(baseFolder, relativeTo: currentDirectory))
     }
 
-    private static func load(_ document: YAMLDocument, baseFolder: String) throws(ConfigError) -> Rule {
+    private static func load(
+        _ document: YAMLDocument, baseFolder: String, stateFolder: String? = nil
+    ) throws(ConfigError) -> Rule {
         let file = document.file
         let mapping = try MappingReader(document.root, in: document, path: "", allowedKeys: ruleKeys)
         let name = PathNames.splitExtension(PathNames.baseName(of: file)).stem
