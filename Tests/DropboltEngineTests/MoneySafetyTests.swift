@@ -110,25 +110,8 @@ struct MoneySafetyTests {
     ) async throws -> (path: String, id: Int64, state: String) {
         let path = try PaidPathTests.dropImage(harness, file)
         try await harness.withDaemon(processJobs: false) { _ in try await harness.waitForJobs(1) }
-        let job = try #require(try await harness.jobs().first { $0.path == path })
-        let id = try #require(job.id)
+        let id = try await paidJobWithSpooledAnswerForExisting(harness, path: path, answer: answer)
         let state = try harness.configuration().stateFolder
-        let hash = String(repeating: "cd", count: 32)
-        let writer = try Store.open(stateFolder: state)
-        try await writer.recordInvoiced(
-            jobID: id, from: .queued, invoice: "lnbc3u1", paymentHash: hash, amountMsat: 300_000, token: "dG9rZW4=",
-            at: Date())
-        let limits = BudgetLimits(
-            perImageMsat: .max, ruleDailyMsat: nil, dailyMsat: .max, monthlyMsat: .max, dayStart: .distantPast,
-            monthStart: .distantPast, nextDay: .distantFuture, nextMonth: .distantFuture)
-        _ = try await writer.beginPaying(
-            jobID: id, rule: job.rule, invoice: "lnbc3u1", paymentHash: hash, amountMsat: 300_000, maxFeeMsat: 0,
-            limits: limits, at: Date())
-        try await writer.recordPaid(
-            jobID: id, paymentHash: hash, preimage: String(repeating: "00", count: 32), feeMsat: 0, at: Date())
-        try writer.close()
-        try FileManager.default.createDirectory(atPath: state + "/spool", withIntermediateDirectories: true)
-        try Data(answer).write(to: URL(fileURLWithPath: state + "/spool/job-\(id).answer"))
         return (path, id, state)
     }
 
