@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import datetime
 import hashlib
 import json
 import os
@@ -850,6 +851,17 @@ class Checker:
         self.report.add("payments with the answer withheld", None,
                         f"{len(withheld)} of {self.summary.get('wallet_payments')} payments; {len(resolved)} "
                         f"resolved by lookup as succeeded")
+        durations = []
+        for payment in self.payments:
+            try:
+                durations.append((datetime.datetime.fromisoformat(payment["settled_at"])
+                                  - datetime.datetime.fromisoformat(payment["created_at"])).total_seconds())
+            except (TypeError, ValueError):
+                continue
+        failed_rows = sum(1 for p in self.payments if p["status"] == "failed")
+        self.report.add("payment resolution (paying → settled)", None,
+                        f"slowest {max(durations, default=0):.1f} s, {sum(d > 60 for d in durations)} over 60 s; "
+                        f"{failed_rows} payment rows failed (never sent, or refused)")
         done_jobs = sum(1 for job in self.jobs if job["state"] == "done")
         unpaid_done = [job for job in self.jobs if job["state"] == "done" and job["id"] not in paid_jobs]
         self.report.add("done jobs were paid once", not unpaid_done,
