@@ -954,7 +954,7 @@ class Checker:
 
     def check_spool(self) -> None:
         spool = self.run_.root / "state" / "spool"
-        leftovers, kept = [], []
+        leftovers, kept, live = [], [], []
         names = sorted(os.listdir(spool)) if spool.exists() else []
         for name in names:
             match = re.fullmatch(r"job-(\d+)\.(request\.json|result)", name)
@@ -964,11 +964,14 @@ class Checker:
                 leftovers.append(f"{name} (attention, but its paid result is here)")
             elif job is not None and job["state"] == "attention":
                 kept.append(name)
+            elif job is not None and job["state"] not in TERMINAL:
+                live.append(f"{name} ({job['state']})")
             else:
                 state = job["state"] if job else "no such job"
                 leftovers.append(f"{name} ({state})")
         self.report.add("spool holds only what live jobs need", not leftovers,
-                        f"{len(names)} files: {len(leftovers)} not needed, {len(kept)} of jobs in attention")
+                        f"{len(names)} files: {len(leftovers)} not needed, {len(kept)} of jobs in attention, "
+                        f"{len(live)} of jobs not terminal")
         if leftovers:
             self.evidence("spool files no live job needs: " + ", ".join(leftovers[:40])
                           + (f" … (+{len(leftovers) - 40})" if len(leftovers) > 40 else ""))
