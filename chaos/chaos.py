@@ -718,7 +718,8 @@ class Checker:
                     before = nearest["time"] < when
             lost[job["id"]] = {"coded": coded, "consumed": bool(consumed), "kill": kill, "in_flight_state": state,
                                "kill_before_answer": kill is not None and before,
-                               "spooled_result": (spool / f"job-{job['id']}.result").exists()}
+                               "spooled_result": any((spool / f"job-{job['id']}.{kind}").exists()
+                                                     for kind in ("result", "answer"))}
         return lost
 
     def allowed_missing(self, job: dict) -> bool:
@@ -955,11 +956,14 @@ class Checker:
     def check_spool(self) -> None:
         spool = self.run_.root / "state" / "spool"
         leftovers, kept, live = [], [], []
-        names = sorted(os.listdir(spool)) if spool.exists() else []
+        names = sorted(name for name in os.listdir(spool) if (spool / name).is_file()) if spool.exists() else []
+        folders = sorted(name for name in os.listdir(spool) if (spool / name).is_dir()) if spool.exists() else []
+        for folder in folders:  # e.g. answers kept for the user (unreadable paid results): listed, not judged
+            self.evidence(f"spool/{folder}/ holds: " + (", ".join(sorted(os.listdir(spool / folder))[:40]) or "nothing"))
         for name in names:
-            match = re.fullmatch(r"job-(\d+)\.(request\.json|result)", name)
+            match = re.fullmatch(r"job-(\d+)\.(request\.json|result|answer)", name)
             job = self.by_id.get(int(match.group(1))) if match else None
-            if job is not None and job["state"] == "attention" and name.endswith(".result"):
+            if job is not None and job["state"] == "attention" and name.endswith((".result", ".answer")):
                 # The paid result was safe in the spool, yet the job gave up on it.
                 leftovers.append(f"{name} (attention, but its paid result is here)")
             elif job is not None and job["state"] == "attention":
@@ -1042,7 +1046,7 @@ class Checker:
                          + ("came while the paid request was in flight; the provider consumed the token after the "
                             "daemon died)" if info["kill_before_answer"] else "came after the provider's 200)"))
             if info.get("spooled_result"):
-                extra += "; its paid result IS in the spool (job-N.result) but was not used"
+                extra += "; its paid result IS in the spool (job-N.result or .answer) but was not used"
             self.evidence(self.job_line(job) + extra)
 
     def check_log_problems(self) -> None:
