@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import datetime
 import hashlib
 import json
 import os
@@ -355,9 +356,9 @@ class StateDB:
 # The run.
 
 class Run:
-    def __init__(self, args: argparse.Namespace):
+    def __init__(self, args: argparse.Namespace, root: Path | None = None):
         self.args = args
-        self.root = Path(tempfile.mkdtemp(prefix="dropbolt-chaos-", dir="/tmp"))
+        self.root = root or Path(tempfile.mkdtemp(prefix="dropbolt-chaos-", dir="/tmp"))
         self.rules = QUICK_RULES if args.quick else FULL_RULES
         self.folders = sorted({RULES[name][0] for name in self.rules})
         self.db = StateDB(self.root / "state" / "dropbolt.sqlite")
@@ -588,7 +589,9 @@ class Run:
         record = {"args": vars(self.args), "kills": [{**k, "in_flight": {str(j): st for j, st in k["in_flight"].items()}}
                                                      for k in self.kills],
                   "fakes": self.fakes.info, "summary": summary, "initial_balance_msat": initial_balance,
-                  "final_balance_msat": final_balance, "wallet_payments": wallet_payments}
+                  "final_balance_msat": final_balance, "wallet_payments": wallet_payments, "dropped": self.dropped,
+                  "crashes": self.crashes, "settled": settled, "why": why, "clean_stop": clean_stop,
+                  "stop_status": status, "second_daemon": list(self.second_daemon), "timings": self.timings}
         (self.root / "chaos-record.json").write_text(json.dumps(record, indent=1))
         checks_started = time.monotonic()
         report = Checker(self, settled, why, clean_stop, status, initial_balance, final_balance, wallet_payments,
@@ -677,6 +680,8 @@ class Checker:
         pays = [p for p in self.payments if p["job_id"] == job["id"]]
         pay_text = "; ".join(f"{p['status']} {p['amount_msat']} msat hash {p['payment_hash'][:12]}…" for p in pays)
         code = f" reason_code={job.get('reason_code')}" if "reason_code" in job else ""
+        if job.get("not_before") and job["state"] not in TERMINAL:
+            code += f" not_before={job['not_before']} UTC"
         return (f"- job {job['id']} [{job['rule']}] {Path(job['path']).name}: state={job['state']}{code} "
                 f"attempts={job['attempts']} reason={short(job['reason'], 300)!r} payments=[{pay_text or 'none'}]")
 
@@ -710,8 +715,11 @@ class Checker:
                 if candidates:
                     nearest = min(candidates, key=lambda k: abs(k["time"] - when))
                     kill, state = nearest["number"], nearest["in_flight"][job["id"]]
+                    before = nearest["time"] < when
             lost[job["id"]] = {"coded": coded, "consumed": bool(consumed), "kill": kill, "in_flight_state": state,
-                               "spooled_result": (spool / f"job-{job['id']}.result").exists()}
+                               "kill_before_answer": kill is not None and before,
+                               "spooled_result": any((spool / f"job-{job['id']}.{kind}").exists()
+                                                     for kind in ("result", "answer"))}
         return lost
 
     def allowed_missing(self, job: dict) -> bool:
@@ -720,6 +728,17 @@ class Checker:
         info = self.lost.get(job["id"])
         return bool(info and info["coded"] and info["consumed"] and info["kill"] is not None
                     and not info["spooled_result"])
+
+    def orphaned_request(self, job: dict) -> bool:
+        """A `done` job whose token was refused once because a killed daemon's paid request (delivered before the
+        kill) and the restarted daemon's retry reached the provider together: one got the 200, the other 401."""
+        received = self.summary.get("received", [])
+        mine = [r for r in received if r["authorized"] and r["body_sha256"] == job["request_sha256"]]
+        ok = [r for r in mine if r["status"] == 200]
+        refused = [r for r in mine if r["status"] == 401]
+        if job["state"] != "done" or len(ok) != 1 or len(refused) != 1:
+            return False
+        return any(job["id"] in k["in_flight"] and 0 <= refused[0]["time"] - k["time"] <= 60 for k in self.run_.kills)
 
     # -- checks
 
@@ -833,6 +852,17 @@ class Checker:
         self.report.add("payments with the answer withheld", None,
                         f"{len(withheld)} of {self.summary.get('wallet_payments')} payments; {len(resolved)} "
                         f"resolved by lookup as succeeded")
+        durations = []
+        for payment in self.payments:
+            try:
+                durations.append((datetime.datetime.fromisoformat(payment["settled_at"])
+                                  - datetime.datetime.fromisoformat(payment["created_at"])).total_seconds())
+            except (TypeError, ValueError):
+                continue
+        failed_rows = sum(1 for p in self.payments if p["status"] == "failed")
+        self.report.add("payment resolution (paying → settled)", None,
+                        f"slowest {max(durations, default=0):.1f} s, {sum(d > 60 for d in durations)} over 60 s; "
+                        f"{failed_rows} payment rows failed (never sent, or refused)")
         done_jobs = sum(1 for job in self.jobs if job["state"] == "done")
         unpaid_done = [job for job in self.jobs if job["state"] == "done" and job["id"] not in paid_jobs]
         self.report.add("done jobs were paid once", not unpaid_done,
@@ -925,21 +955,27 @@ class Checker:
 
     def check_spool(self) -> None:
         spool = self.run_.root / "state" / "spool"
-        leftovers, kept = [], []
-        names = sorted(os.listdir(spool)) if spool.exists() else []
+        leftovers, kept, live = [], [], []
+        names = sorted(name for name in os.listdir(spool) if (spool / name).is_file()) if spool.exists() else []
+        folders = sorted(name for name in os.listdir(spool) if (spool / name).is_dir()) if spool.exists() else []
+        for folder in folders:  # e.g. answers kept for the user (unreadable paid results): listed, not judged
+            self.evidence(f"spool/{folder}/ holds: " + (", ".join(sorted(os.listdir(spool / folder))[:40]) or "nothing"))
         for name in names:
-            match = re.fullmatch(r"job-(\d+)\.(request\.json|result)", name)
+            match = re.fullmatch(r"job-(\d+)\.(request\.json|result|answer)", name)
             job = self.by_id.get(int(match.group(1))) if match else None
-            if job is not None and job["state"] == "attention" and name.endswith(".result"):
+            if job is not None and job["state"] == "attention" and name.endswith((".result", ".answer")):
                 # The paid result was safe in the spool, yet the job gave up on it.
                 leftovers.append(f"{name} (attention, but its paid result is here)")
             elif job is not None and job["state"] == "attention":
                 kept.append(name)
+            elif job is not None and job["state"] not in TERMINAL:
+                live.append(f"{name} ({job['state']})")
             else:
                 state = job["state"] if job else "no such job"
                 leftovers.append(f"{name} ({state})")
         self.report.add("spool holds only what live jobs need", not leftovers,
-                        f"{len(names)} files: {len(leftovers)} not needed, {len(kept)} of jobs in attention")
+                        f"{len(names)} files: {len(leftovers)} not needed, {len(kept)} of jobs in attention, "
+                        f"{len(live)} of jobs not terminal")
         if leftovers:
             self.evidence("spool files no live job needs: " + ", ".join(leftovers[:40])
                           + (f" … (+{len(leftovers) - 40})" if len(leftovers) > 40 else ""))
@@ -948,7 +984,7 @@ class Checker:
 
     def check_violations(self) -> None:
         violations = self.summary.get("violations", [])
-        explained, unexplained = [], []
+        explained, orphans, unexplained = [], [], []
         for text in violations:
             match = re.search(r"reused token (\S{12})…", text)
             job = None
@@ -956,11 +992,16 @@ class Checker:
                 job = next((j for j in self.jobs if (j["credential"] or "").startswith(match.group(1))), None)
             if job is not None and self.allowed_missing(job):
                 explained.append((text, job))
+            elif job is not None and self.orphaned_request(job):
+                orphans.append((text, job))
             else:
                 unexplained.append((text, job))
         self.report.add("fake provider: no violations", not unexplained,
-                        f"{len(violations)} violations, {len(explained)} of them the retry of a token consumed "
-                        f"before a kill (allowed lost answer)")
+                        f"{len(violations)} violations: {len(explained)} the retry of a token consumed around a "
+                        f"kill (allowed lost answer), {len(orphans)} the killed daemon's own request losing the race "
+                        f"to its successor's retry, {len(unexplained)} unexplained")
+        for text, job in orphans[:10]:
+            self.evidence(f"- orphaned request (not counted): {text}\n  {self.job_line(job)}")
         for text, job in unexplained[:30]:
             self.evidence(f"- violation: {text}" + (f"\n  {self.job_line(job)}" if job else ""))
         self.report.add("faults injected", None,
@@ -982,9 +1023,11 @@ class Checker:
         column = "reason_code" in self.job_columns
         lost = [job for job in attention if self.allowed_missing(job)]
         kills = sorted({self.lost[job["id"]]["kill"] for job in lost})
+        in_flight = sorted({self.lost[job["id"]]["kill"] for job in lost if self.lost[job["id"]]["kill_before_answer"]})
         source = "reason_code column" if column else "no reason_code column: classified from the reason text"
         self.report.add("kills that lost a paid answer (token consumed)", None,
-                        f"{len(kills)} of {len(self.run_.kills)} kills ({', '.join(f'#{k}' for k in kills) or 'none'}); "
+                        f"{len(kills)} of {len(self.run_.kills)} kills ({', '.join(f'#{k}' for k in kills) or 'none'}; "
+                        f"{len(in_flight)} of them while the paid request was in flight, the rest after the 200); "
                         f"{len(lost)} jobs `{PAID_ANSWER_LOST}` ({source})")
         bogus = [job for job in attention if self.lost.get(job["id"], {}).get("coded") and job not in lost]
         self.report.add("attention only for lost paid answers", len(attention) == len(lost) and not failed,
@@ -999,9 +1042,11 @@ class Checker:
             elif info.get("kill") is None:
                 extra = " — the provider answered its paid request with 200, and no kill explains the loss"
             else:
-                extra = f" — answer lost to kill #{info['kill']} (job was {info['in_flight_state']} at that kill)"
+                extra = (f" — answer lost to kill #{info['kill']} (job was {info['in_flight_state']} at that kill, which "
+                         + ("came while the paid request was in flight; the provider consumed the token after the "
+                            "daemon died)" if info["kill_before_answer"] else "came after the provider's 200)"))
             if info.get("spooled_result"):
-                extra += "; its paid result IS in the spool (job-N.result) but was not used"
+                extra += "; its paid result IS in the spool (job-N.result or .answer) but was not used"
             self.evidence(self.job_line(job) + extra)
 
     def check_log_problems(self) -> None:
@@ -1044,6 +1089,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--second-daemon-wait", type=float, default=10,
                         help="how long a second daemon on the same state folder may live before it counts as running "
                              "(0: do not probe)")
+    parser.add_argument("--recheck", metavar="DIR",
+                        help="run the checks again on a kept tree (its chaos-record.json); starts nothing")
     parser.add_argument("--keep", action="store_true", help="keep the temp tree even when everything passed")
     args = parser.parse_args(argv)
     if args.seed is None:
@@ -1057,8 +1104,43 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return args
 
 
+class LogOnly:
+    """A finished daemon incarnation of a kept tree: only its log (for --recheck)."""
+
+    def __init__(self, path: Path):
+        self.log_path = path
+
+    def text(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+def recheck(folder: Path, args: argparse.Namespace) -> int:
+    """Runs the checks again on a kept tree, from its chaos-record.json, state and logs (nothing is started)."""
+    record = json.loads((folder / "chaos-record.json").read_text())
+    for key, value in record["args"].items():
+        if key not in ("recheck",):
+            setattr(args, key, value)
+    run = Run(args, root=folder)
+    run.kills = [{**k, "in_flight": {int(j): st for j, st in k["in_flight"].items()}} for k in record["kills"]]
+    run.dropped = record.get("dropped") or {
+        str(path): hashlib.sha256(path.read_bytes()).hexdigest()
+        for folder_name in run.folders for path in (folder / folder_name).iterdir()
+        if re.fullmatch(r"(img|photo)-\d{3}\.(png|jpg)", path.name)}
+    run.crashes = record.get("crashes", [])
+    run.second_daemon = tuple(record.get("second_daemon", (None, "not recorded")))
+    run.timings = record.get("timings", {})
+    run.daemons = [LogOnly(path) for path in sorted((folder / "logs").glob("daemon-*.log"))]
+    report = Checker(run, record.get("settled", True), record.get("why", ""), record.get("clean_stop", True),
+                     record.get("stop_status", 0), record["initial_balance_msat"], record["final_balance_msat"],
+                     record["wallet_payments"], record["summary"]).run()
+    print(report.render(run), flush=True)
+    return 0 if report.passed else 1
+
+
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
+    if args.recheck:
+        return recheck(Path(args.recheck), args)
     run = Run(args)
     code = 2
     try:
