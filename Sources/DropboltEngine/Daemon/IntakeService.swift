@@ -26,9 +26,15 @@ struct IntakeService: Service {
                             ])
                     }
                 } catch {
+                    // Typically the database is locked by another process or the disk is full: the batch's stamps
+                    // were forgotten, so a rescan offers these files again. Ask for one soon rather than waiting
+                    // for the periodic rescan (an hour by default); the pause also keeps a busy database from
+                    // being retried in a tight loop.
                     logger.error(
-                        "could not record new files; they will be offered again by the next scan",
+                        "could not record new files; scanning again in 5 s",
                         metadata: ["error": "\(error)", "files.count": "\(files.count)"])
+                    try? await Task.sleep(for: .seconds(5))
+                    watcher.requestRescan()
                 }
             case .controlChanged(let path):
                 let previous = ruleBook.ruleSet.watchFolders

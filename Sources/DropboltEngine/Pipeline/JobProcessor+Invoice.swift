@@ -24,7 +24,7 @@ extension JobProcessor {
             try await hold(
                 id, from: job.state,
                 JobReason(.outputUnwritable, "the output folder \(outputFolder) cannot be written (\(why)); nothing is paid until it can"),
-                seconds: 60)
+                seconds: 20)
             return
         }
         // The image and its request body live only inside `sendUnpaid`: the paid retry reads the spooled body
