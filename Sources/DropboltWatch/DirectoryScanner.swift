@@ -13,7 +13,11 @@ struct DirectoryScanner {
         var status: FileStatus
     }
 
-    /// Lists the files directly in `folder` and its subfolders' paths.
+    /// Lists the files directly in `folder` and its subfolders' paths, and the names it cannot use.
+    ///
+    /// A name that is not valid UTF-8 cannot be carried in a `String` path without changing it (the repaired path
+    /// would name no file), so such entries are returned in `unreadableNames` (bytes escaped as `\xNN`) for the
+    /// caller to report, instead of disappearing silently.
     ///
     /// - Parameters:
     ///   - folder: absolute path without a trailing slash.
@@ -21,21 +25,26 @@ struct DirectoryScanner {
     static func list(
         _ folder: String,
         accepts: (String) -> Bool
-    ) -> (files: [Entry], folders: [String]) {
+    ) -> (files: [Entry], folders: [String], unreadableNames: [String]) {
         let descriptor = open(folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard descriptor >= 0 else { return ([], []) }
+        guard descriptor >= 0 else { return ([], [], []) }
         guard let stream = fdopendir(descriptor) else {
             close(descriptor)
-            return ([], [])
+            return ([], [], [])
         }
         defer { closedir(stream) }
         var files: [Entry] = []
         var folders: [String] = []
+        var unreadableNames: [String] = []
         let prefix = folder == "/" ? "/" : folder + "/"
         while let entry = readdir(stream) {
             let type = entry.pointee.d_type
-            let name = withUnsafePointer(to: &entry.pointee.d_name) {
-                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+            let decoded = withUnsafePointer(to: &entry.pointee.d_name) {
+                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(validatingCString: $0) }
+            }
+            guard let name = decoded else {
+                unreadableNames.append(prefix + Self.escapedName(entry))
+                continue
             }
             if name == "." || name == ".." { continue }
             switch Int32(type) {
@@ -60,6 +69,22 @@ struct DirectoryScanner {
                 continue
             }
         }
-        return (files, folders)
+        return (files, folders, unreadableNames)
+    }
+
+    /// The entry's name with every byte outside printable ASCII written as `\xNN`.
+    private static func escapedName(_ entry: UnsafeMutablePointer<dirent>) -> String {
+        withUnsafePointer(to: &entry.pointee.d_name) {
+            $0.withMemoryRebound(to: UInt8.self, capacity: 256) { bytes in
+                var text = ""
+                var index = 0
+                while index < 256, bytes[index] != 0 {
+                    let byte = bytes[index]
+                    text += (0x20..<0x7F).contains(byte) ? String(UnicodeScalar(byte)) : "\\x" + String(byte, radix: 16)
+                    index += 1
+                }
+                return text
+            }
+        }
     }
 }

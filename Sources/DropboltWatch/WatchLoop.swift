@@ -203,7 +203,13 @@ final class WatchLoop {
             }
             let listing = DirectoryScanner.list(folder, accepts: configuration.accepts)
             summary.files += listing.files.count
-            var everyFileSettled = true
+            // Not skippable while it holds names we cannot use: each start reports them again.
+            var everyFileSettled = listing.unreadableNames.isEmpty
+            for name in listing.unreadableNames {
+                logger.warning(
+                    "file name is not valid UTF-8; dropbolt cannot read it: rename it to queue it",
+                    metadata: ["file.path": "\(name)"])
+            }
             for entry in listing.files where !consider(entry.path, entry.status, root: root, cause: cause) {
                 everyFileSettled = false
             }

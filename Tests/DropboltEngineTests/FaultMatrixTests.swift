@@ -3,7 +3,9 @@ import DropboltCore
 import DropboltLightning
 import DropboltStore
 import DropboltTesting
+import DropboltWatch
 import Foundation
+import Logging
 import Testing
 
 @testable import DropboltEngine
@@ -173,6 +175,95 @@ struct DatabaseLockedTests {
             // Busy timeout 5 s, retry 5 s later; well before any periodic rescan (none is configured here).
             let jobs = try await harness.waitForJobs(1, timeout: .seconds(40))
             #expect(jobs.map(\.path) == [path])
+        }
+    }
+}
+
+/// Names the file system allows but a careless tool would not: non-UTF-8, very long paths and names; and a
+/// provider whose host does not resolve.
+@Suite(.serialized)
+struct AwkwardNamesTests {
+    @Test func aNonUTF8NameIsReportedNotSilentlyDroppedAndTheFilesBesideItAreQueued() async throws {
+        let harness = try DaemonHarness()
+        defer { harness.directory.remove() }
+        // "café.png" in Latin-1: the é is the single byte 0xE9, which is not UTF-8.
+        let raw = Array(harness.inbox.utf8) + Array("/caf".utf8) + [0xE9] + Array(".png".utf8) + [0]
+        let descriptor = raw.withUnsafeBufferPointer { buffer in
+            buffer.withMemoryRebound(to: CChar.self) { open($0.baseAddress!, O_CREAT | O_WRONLY, 0o644) }
+        }
+        #expect(descriptor >= 0)
+        let png = TestPNG.make(seed: [0xE9])
+        _ = png.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+        close(descriptor)
+        let beside = try PaidPathTests.dropImage(harness, "inbox/products/plain.png")
+        let records = LogRecords()
+        try await harness.withDaemon(logRecords: records) { _ in
+            let jobs = try await harness.waitForJobs(1)
+            #expect(jobs.map(\.path) == [beside])
+        }
+        let warning = records.all.first { $0.message.contains("not valid UTF-8") }
+        #expect(warning?.metadata["file.path"] == harness.inbox + "/caf\\xe9.png", "\(records.messages)")
+    }
+
+    @Test func aThousandCharacterPathIsQueuedAndAnOutputNameTooLongFailsBeforeAnyInvoice() async throws {
+        // The deep file's job then asks the (closed) provider; a short timeout keeps the clean stop short.
+        let harness = try DaemonHarness(providerURL: "http://127.0.0.1:9\n  timeout_seconds: 3")
+        defer { harness.directory.remove() }
+        let deep = (0..<4).map { String(repeating: Character(String($0)), count: 240) }.joined(separator: "/")
+        let deepFile = try PaidPathTests.dropImage(harness, "inbox/captions/\(deep)/deep.png")
+        #expect(deepFile.count > 1000)
+        // 248 + ".png" is a legal name; its caption "{stem}.txt" would not be (252 > 250).
+        let longStem = String(repeating: "n", count: 248)
+        let longFile = try PaidPathTests.dropImage(harness, "inbox/captions/\(longStem).png")
+        try await harness.withDaemon(processJobs: true) { _ in
+            let failed = try await harness.waitForJob(longFile, state: .failed)
+            #expect(failed.reasonCode == .outputNameTooLong)
+            #expect(failed.invoice == nil)
+            let jobs = try await harness.waitForJobs(2)
+            #expect(jobs.contains { $0.path == deepFile })
+        }
+    }
+
+    @Test func aProviderHostThatDoesNotResolveHoldsTheJobUnpaid() async throws {
+        // AsyncHTTPClient retries a failed connection until the request's deadline, so the provider timeout (here
+        // 3 s) is what bounds a name that does not resolve.
+        let harness = try DaemonHarness(providerURL: "https://dropbolt-test.invalid\n  timeout_seconds: 3")
+        defer { harness.directory.remove() }
+        let path = try PaidPathTests.dropImage(harness, "inbox/captions/dns.png")
+        try await harness.withDaemon(processJobs: true) { _ in
+            var seen: JobRecord?
+            try await waitUntil(timeout: .seconds(60), pollEvery: .milliseconds(200), what: "the job to be held") {
+                seen = try await harness.jobs().first { $0.path == path && $0.state != .queued }
+                return seen != nil
+            }
+            let held = try #require(seen)
+            #expect(held.state == .held, "\(held.state) \(held.reason ?? "")")
+            #expect(held.reasonCode == .providerUnreachable, "\(held.reason ?? "")")
+            #expect(held.invoice == nil)
+        }
+    }
+}
+
+/// The rules folder deleted under a running daemon: it keeps running with no rules, says why, and picks the rules
+/// up again when the folder is back.
+@Suite(.serialized)
+struct RulesFolderDeletedTests {
+    @Test func theDaemonSurvivesItsRulesFolderVanishingAndReloadsWhenItReturns() async throws {
+        let harness = try DaemonHarness()
+        defer { harness.directory.remove() }
+        let records = LogRecords()
+        try await harness.withDaemon(logRecords: records) { daemon in
+            let first = try PaidPathTests.dropImage(harness, "inbox/products/first.png")
+            _ = try await harness.waitForJobs(1)
+            try FileManager.default.removeItem(atPath: harness.directory.url("rules"))
+            try await waitUntil(timeout: .seconds(10), what: "the missing rules folder reported") {
+                records.all.contains { ($0.metadata["error"] ?? "").contains("the rules folder does not exist") }
+            }
+            try harness.directory.write("rules/products.yaml", contents: DaemonHarness.productsRule)
+            daemon.watcher.requestReload(reason: "SIGHUP")
+            let later = try PaidPathTests.dropImage(harness, "inbox/products/later.png")
+            let jobs = try await harness.waitForJobs(2, timeout: .seconds(30))
+            #expect(Set(jobs.map(\.path)).isSuperset(of: [first, later]))
         }
     }
 }

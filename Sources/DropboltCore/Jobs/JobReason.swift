@@ -81,6 +81,8 @@ public struct JobReason: Sendable, Hashable, CustomStringConvertible {
         case amountOverflow = "amount_overflow"
         /// The wallet refused the payment for good, too many times.
         case paymentFailed = "payment_failed"
+        /// The output's name or path would be longer than the file system allows.
+        case outputNameTooLong = "output_name_too_long"
         /// The same content was done before under this rule and `on_duplicate: skip`.
         case duplicateSkipped = "duplicate_skipped"
 

@@ -71,6 +71,10 @@ public struct Daemon: Sendable {
         var configuration = HTTPClient.Configuration()
         configuration.redirectConfiguration = .disallow
         configuration.timeout = .init(connect: .seconds(10), read: .seconds(180))
+        // A host that refuses or does not resolve fails the request at once instead of being retried inside
+        // AsyncHTTPClient until the deadline: the job is held and retried with its own backoff, and a worker is
+        // not tied up (nor a clean stop delayed) by a provider or wallet that is down.
+        configuration.connectionPool.retryConnectionEstablishment = false
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 

@@ -18,7 +18,20 @@ extension JobProcessor {
             return
         }
         // Before asking for an invoice: a result that cannot be written must never be paid for (DESIGN §5 rule 11).
-        let outputFolder = (rule.outputPath(forInput: job.path, date: job.createdAt) as NSString).deletingLastPathComponent
+        let outputPath = rule.outputPath(forInput: job.path, date: job.createdAt)
+        let outputName = (outputPath as NSString).lastPathComponent
+        // NAME_MAX and PATH_MAX, less room for the `-N` a taken name gets.
+        if outputName.utf8.count > 250 || outputPath.utf8.count > 4000 {
+            try await fail(
+                id, from: job.state,
+                JobReason(
+                    .outputNameTooLong,
+                    "the output \(outputName) would be \(outputName.utf8.count) bytes long (path \(outputPath.utf8.count)); "
+                        + "the file system allows 255 (4096): shorten the file name or the rule's output template"),
+                logger)
+            return
+        }
+        let outputFolder = (outputPath as NSString).deletingLastPathComponent
         if access(outputFolder, W_OK) != 0 {
             let why = String(cString: strerror(errno))
             try await hold(
