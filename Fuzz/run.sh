@@ -8,6 +8,7 @@
 #   Fuzz/run.sh                 # every target, FUZZ_SECONDS each
 #   Fuzz/run.sh l402 config     # some targets
 #   FUZZ_SECONDS=60 FUZZ_NICE= Fuzz/run.sh bolt11
+#   FUZZ_BIN=/other/bin Fuzz/run.sh l402   # binaries from elsewhere (default Fuzz/.build/release)
 set -uo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 bin="${FUZZ_BIN:-$here/.build/release}"

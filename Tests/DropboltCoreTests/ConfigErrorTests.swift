@@ -275,4 +275,37 @@ import Testing
         #expect(error.shortDescription == "invalidValue")
         #expect(error.description.hasPrefix("\(folder.path)/dropbolt.yaml:1:7: http: '99999' is not a port"))
     }
+
+    /// Found by fuzzing the loaders (`Fuzz/`): eight anchors of ten aliases each, and an alias of the last one as
+    /// a key, made Yams hash 10^9 nodes while composing, so loading never finished. Now refused up front.
+    @Test func nestedAliasesAreRefusedBeforeYamsExpandsThem() throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        var lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+        for level in 1...8 {
+            let aliases = Array(repeating: "*a\(level - 1)", count: 10).joined(separator: ", ")
+            lines.append("a\(level): &a\(level) [\(aliases)]")
+        }
+        let yaml = lines.joined(separator: "\n") + "\n? *a8\n: 1\n"
+
+        let error = try configError(yaml, in: folder)
+        #expect(error.shortDescription == "syntax")
+        #expect(
+            error.description.hasPrefix(
+                "\(folder.path)/dropbolt.yaml:2:10: YAML anchors and aliases (&name, *name) are not allowed"))
+        let rule = try ruleError(yaml, in: folder)
+        #expect(rule.shortDescription == "syntax")
+        #expect(rule.description.hasPrefix("\(folder.path)/rules/products.yaml:2:10: YAML anchors and aliases"))
+    }
+
+    @Test func ampersandsAndAsterisksInTextAreNotTakenForAnchors() throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let rule = try loadRule(
+            "watch: inbox\naction: edit\nprompt: Keep the R&D logo & make it *pop*\nmatch: [\"*.jpg\"]\n"
+                + "output: \"{stem}.nobg.{format}\"\n",
+            in: folder)
+        #expect(rule.prompt == "Keep the R&D logo & make it *pop*")
+        #expect(rule.match == ["*.jpg"])
+    }
 }

@@ -38,6 +38,13 @@ struct YAMLDocument {
     /// Parses `text` as the contents of `file`.
     static func parse(_ text: String, file: String) throws(ConfigError) -> YAMLDocument {
         let start = SourceLocation(file: file, line: 1, column: 1)
+        if let alias = firstAliasNextToAnAnchor(in: text) {
+            throw .syntax(
+                SourceLocation(file: file, line: alias.line, column: alias.column),
+                message: "YAML anchors and aliases (&name, *name) are not allowed in dropbolt files; "
+                    + "write the value out (if this is text, put a space after the '&' or '*')"
+            )
+        }
         let root: Node?
         do {
             // `.basic`: no regex-based resolution (it loads ICU); `ScalarKind` resolves plain scalars instead.
@@ -98,6 +105,52 @@ struct YAMLDocument {
         default:
             return .syntax(SourceLocation(file: file, line: 1, column: 1), message: "\(error)", cause: error)
         }
+    }
+
+    /// Where the first alias (`*name`) is, when the text has both an anchor (`&name`) and an alias; nil otherwise.
+    ///
+    /// Anchors and aliases let a few hundred bytes stand for billions of nodes (each anchor holding ten aliases of
+    /// the one before), and Yams walks all of them when such an alias is a mapping key, to look for duplicate
+    /// keys: found while fuzzing the loaders (`Fuzz/`), where a 400-byte file kept the loader busy for good. So
+    /// our files may not use them, and the check runs before Yams sees the text. It reads marks, not YAML, and
+    /// errs towards finding them: it counts every `&` or `*` that is followed by a name character (libyaml's
+    /// names are ASCII letters, digits, `-` and `_`) and not preceded by an ASCII letter or digit, which also
+    /// catches such text inside quotes, comments and block scalars. That is why a file is refused only when it
+    /// has both kinds of mark, which every expansion needs.
+    private static func firstAliasNextToAnAnchor(in text: String) -> Position? {
+        func isLetterOrDigit(_ scalar: Unicode.Scalar?) -> Bool {
+            switch scalar {
+            case ("a"..."z")?, ("A"..."Z")?, ("0"..."9")?: return true
+            default: return false
+            }
+        }
+        var sawAnchor = false
+        var firstAlias: Position?
+        var position = Position(line: 1, column: 1)
+        var previous: Unicode.Scalar?
+        var scalars = text.unicodeScalars.makeIterator()
+        var current = scalars.next()
+        while let scalar = current {
+            let next = scalars.next()
+            if scalar == "&" || scalar == "*", !isLetterOrDigit(previous),
+                isLetterOrDigit(next) || next == "-" || next == "_"
+            {
+                if scalar == "&" {
+                    sawAnchor = true
+                } else if firstAlias == nil {
+                    firstAlias = position
+                }
+                if sawAnchor, let firstAlias { return firstAlias }
+            }
+            if scalar == "\n" {
+                position = Position(line: position.line + 1, column: 1)
+            } else {
+                position.column += 1
+            }
+            previous = scalar
+            current = next
+        }
+        return nil
     }
 
     private static func lineAndColumn(ofCharacterOffset offset: Int, in text: String) -> Position {
