@@ -113,6 +113,49 @@ struct FaultMatrixTests {
         }
     }
 
+    /// Fills `mount` until the file system refuses more; returns the filler's path.
+    private static func fill(_ mount: ScratchMount) throws -> String {
+        let filler = mount.path + "/.filler"
+        FileManager.default.createFile(atPath: filler, contents: nil)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: filler))
+        while (try? handle.write(contentsOf: Data(count: 1024))) != nil {}
+        try? handle.close()
+        return filler
+    }
+
+    @Test(.enabled(if: ScratchMount.available, "needs a tmpfs mount (root)"))
+    func aFullStateDiskPaysNothingBeforeAndLosesNothingAfterPayment() async throws {
+        try await PaidPathTests.withWorld { world in
+            let harness = world.harness
+            let spool = try ScratchMount(at: try harness.configuration().stateFolder + "/spool", kilobytes: 64)
+            defer { spool.unmount() }
+            try await harness.withDaemon(wallet: world.wallet) { _ in
+                // Full before anything is sent: the request body cannot be spooled, so nothing is asked or paid.
+                var filler = try Self.fill(spool)
+                let path = try PaidPathTests.dropImage(harness, "inbox/captions/statefull.png")
+                try await waitUntil(timeout: .seconds(30), pollEvery: .milliseconds(100), what: "the spool write to fail") {
+                    try await harness.jobs().first { $0.path == path && $0.reasonCode == .internalError } != nil
+                }
+                #expect(world.provider.challengesIssued == 0)
+                #expect(try await world.outgoingPayments().isEmpty)
+                // Room again; the disk fills up while the paid request is with the provider.
+                world.provider.holdPaidRequests()
+                try FileManager.default.removeItem(atPath: filler)
+                try await waitUntil(timeout: .seconds(60), pollEvery: .milliseconds(100), what: "the paid request sent") {
+                    try await harness.jobs().first { $0.path == path && $0.state == .paid && $0.paidRequests == 1 } != nil
+                }
+                filler = try Self.fill(spool)
+                world.provider.releasePaidRequests()
+                let done = try await harness.waitForJob(path, state: .done)
+                let output = try #require(done.outputPath)
+                #expect(try String(contentsOfFile: output, encoding: .utf8).hasPrefix("A test caption"))
+            }
+            #expect(try await world.outgoingPayments().count == 1)
+            #expect(world.provider.paidRequests == 1)
+            #expect(world.provider.violations.isEmpty, "\(world.provider.violations)")
+        }
+    }
+
     @Test func aWalletThatIsDownHoldsJobsWithoutPayingAndTheyResumeWhenItIsBack() async throws {
         try await PaidPathTests.withWorld { world in
             let harness = world.harness

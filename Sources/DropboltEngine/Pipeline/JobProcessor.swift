@@ -65,7 +65,7 @@ struct JobProcessor: Sendable {
             logger.error("job step failed; will retry", metadata: ["error": "\(error)"])
             guard let id = job.id, let current = try? await store.job(id: id), !current.state.isTerminal else { return }
             // Writing a spooled result is free and idempotent, so it is tried again soon.
-            let wait: TimeInterval = current.state == .fetched || current.state == .paid ? 5 : 30
+            let wait: TimeInterval = current.state == .fetched || current.state == .paid ? 5 : 15
             try? await store.deferJob(
                 jobID: id, in: current.state, until: Date().addingTimeInterval(wait),
                 reason: JobReason(.internalError, "internal error: \(error)"), at: Date())
