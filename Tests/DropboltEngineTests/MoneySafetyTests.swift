@@ -166,6 +166,24 @@ struct MoneySafetyTests {
         }
     }
 
+    @Test func aPaidAnswerWhoseImageIsNotAnImageIsKeptAndNeedsAttention() async throws {
+        let harness = try DaemonHarness()
+        defer { harness.directory.remove() }
+        // Valid base64 of text, no imageUrl to fall back to.
+        let answer = Array(#"{"base64Image": "\#(Data("not an image at all".utf8).base64EncodedString())"}"#.utf8)
+        let path = try PaidPathTests.dropImage(harness, "inbox/products/notimage.png")
+        try await harness.withDaemon(processJobs: false) { _ in try await harness.waitForJobs(1) }
+        let id = try await paidJobWithSpooledAnswerForExisting(harness, path: path, answer: answer)
+        try await harness.withDaemon(processJobs: true) { _ in
+            let job = try await harness.waitForJob(path, state: .attention)
+            #expect(job.reasonCode == .paidResultUnreadable)
+            let kept = try harness.configuration().stateFolder + "/kept/job-\(id)-answer.json"
+            #expect(FileManager.default.contents(atPath: kept).map([UInt8].init) == answer)
+        }
+        let outputs = try FileManager.default.contentsOfDirectory(atPath: harness.inbox).filter { $0.contains("nobg") }
+        #expect(outputs.isEmpty, "\(outputs)")
+    }
+
     private func paidJobWithSpooledAnswerForExisting(
         _ harness: DaemonHarness, path: String, answer: [UInt8]
     ) async throws -> Int64 {

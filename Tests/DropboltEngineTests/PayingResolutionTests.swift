@@ -44,6 +44,15 @@ struct PayingResolutionTests {
         #expect(expired.reason?.code == .paymentNotSent)
     }
 
+    @Test func aClockThatJumpedBackNeverEndsTheGraceEarly() {
+        // The wall clock now reads an hour before `paying` was entered: keep looking, never requeue.
+        let decision = PayingResolution.decide(
+            .notFound, payingSince: payingSince, invoiceExpiry: expiry, attempts: 1, notFoundGrace: 120,
+            now: payingSince.addingTimeInterval(-3600))
+        #expect(decision.reason?.code == .paymentNotSeen)
+        if case .lookAgain(let seconds, _) = decision { #expect(seconds == 10) } else { Issue.record("\(decision)") }
+    }
+
     @Test func pendingWaitsFailedRequeuesThenGivesUpSucceededPays() {
         let payment = Payment(paymentHash: [1], preimage: [2], amount: .sats(1), fee: .zero)
         let pending = PayingResolution.decide(
