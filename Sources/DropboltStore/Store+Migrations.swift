@@ -122,6 +122,13 @@ extension Store {
             }
             try db.execute(sql: "UPDATE jobs SET reason_code = 'quote_only' WHERE reason LIKE 'quote-only%'")
         }
+        migrator.registerMigration("v4") { db in
+            // The boot clock at `paying`: the "not found" grace must not end early when the wall clock jumps.
+            try db.alter(table: "payments") { t in
+                t.add(column: "boot_id", .text)
+                t.add(column: "boot_ns", .integer)
+            }
+        }
         return migrator
     }
 }

@@ -96,6 +96,9 @@ struct MoneySafetyTests {
             #expect(try await world.outgoingPayments().count == 1)
             #expect(world.provider.challengesIssued == 1)
             #expect(try await harness.store().succeededPayments().count == 1)
+            // The moment it went back to `paying` is on the boot clock, which no wall-clock jump moves.
+            let adopted = try await harness.store().payment(hash: invoice.paymentHashHex)
+            #expect(adopted?.bootInstant?.bootID == BootClock.now()?.bootID)
             let spent = try await harness.store().spend(by: .rule).reduce(Int64(0)) { $0 + $1.amountMsat + $1.feeMsat }
             #expect(spent == before - (try await world.payerBalance()))
             #expect(world.provider.violations.isEmpty, "\(world.provider.violations)")

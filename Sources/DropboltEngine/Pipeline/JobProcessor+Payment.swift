@@ -89,10 +89,15 @@ extension JobProcessor {
             try await defer_(id, in: .paying, seconds: 15, JobReason(.lookupFailed, "payment lookup failed: \(error)"))
             return
         }
-        let payingSince = try await store.payment(hash: hashHex)?.createdAt ?? job.updatedAt
+        let payment = try await store.payment(hash: hashHex)
+        let payingSince = payment?.createdAt ?? job.updatedAt
+        let now = Date()
         let resolution = PayingResolution.decide(
-            status, payingSince: payingSince, invoiceExpiry: job.invoice.flatMap { try? Invoice.decode($0) }?.expiresAt,
-            attempts: job.attempts, notFoundGrace: TimeInterval(wallet.notFoundGrace.components.seconds), now: Date())
+            status,
+            elapsed: PayingResolution.elapsed(
+                payingSince: payingSince, now: now, bootAtPaying: payment?.bootInstant, bootNow: BootClock.now()),
+            lifetimeAtPaying: job.invoice.flatMap { try? Invoice.decode($0) }.map { $0.expiresAt.timeIntervalSince(payingSince) },
+            attempts: job.attempts, notFoundGrace: TimeInterval(wallet.notFoundGrace.components.seconds))
         switch resolution {
         case .paid(let payment):
             try await paid(id, hash: hashHex, payment: payment, logger: logger)

@@ -18,13 +18,14 @@ enum PayingResolution: Equatable {
 
     /// Decides from a lookup.
     ///
-    /// "Not found" means "never sent" only once the grace period has passed since `paying` was entered
-    /// (`payingSince`, stored with the payment row, so re-checks do not push it back), or once the invoice has
-    /// expired (it can no longer be paid). Inside the grace a request from a killed process may still reach the
-    /// wallet. Backends whose "not found" is definitive have a grace of zero.
+    /// "Not found" means "never sent" only once `notFoundGrace` has passed since `paying` was entered (`elapsed`,
+    /// measured from the moment stored with the payment row, so re-checks do not push it back), or once the invoice's
+    /// lifetime left at that moment (`lifetimeAtPaying`) is over: then it can no longer be paid. Inside the grace a
+    /// request from a killed process may still reach the wallet. Backends whose "not found" is definitive have a
+    /// grace of zero.
     static func decide(
-        _ status: PaymentStatus, payingSince: Date, invoiceExpiry: Date?, attempts: Int, notFoundGrace: TimeInterval,
-        now: Date
+        _ status: PaymentStatus, elapsed: TimeInterval, lifetimeAtPaying: TimeInterval?, attempts: Int,
+        notFoundGrace: TimeInterval
     ) -> PayingResolution {
         let nextAfterFailure: JobState = attempts >= maximumPaymentAttempts ? .failed : .queued
         switch status {
@@ -39,16 +40,22 @@ enum PayingResolution: Equatable {
         case .pending:
             return .lookAgain(seconds: 10, JobReason(.paymentInFlight, "payment in flight; looking again"))
         case .notFound:
-            let expired = invoiceExpiry.map { $0 <= now } ?? true
-            if expired || now.timeIntervalSince(payingSince) >= notFoundGrace {
+            let expired = lifetimeAtPaying.map { elapsed >= $0 } ?? true
+            if expired || elapsed >= notFoundGrace {
                 return .notPaid(
                     JobReason(.paymentNotSent, "the wallet has no record of the payment: it was never sent; asking for a new invoice"),
                     next: .queued)
             }
-            let left = notFoundGrace - now.timeIntervalSince(payingSince)
             return .lookAgain(
-                seconds: min(10, max(1, left)),
+                seconds: min(10, max(1, notFoundGrace - elapsed)),
                 JobReason(.paymentNotSeen, "payment not seen by the wallet yet; looking again"))
         }
+    }
+
+    /// Seconds since `paying` was entered: on the boot clock when both instants are known (a wall clock set forward
+    /// or back changes nothing), else on the wall clock, never negative.
+    static func elapsed(payingSince: Date, now: Date, bootAtPaying: BootInstant?, bootNow: BootInstant?) -> TimeInterval {
+        if let bootAtPaying, let bootNow { return bootNow.seconds(since: bootAtPaying) }
+        return max(0, now.timeIntervalSince(payingSince))
     }
 }

@@ -1,3 +1,4 @@
+import DropboltCore
 import Foundation
 import GRDB
 
@@ -38,12 +39,16 @@ public struct PaymentRecord: Sendable, Codable, Equatable, FetchableRecord, Stor
     public var createdAt: Date
     /// When the outcome became known.
     public var settledAt: Date?
+    /// The boot during which `paying` was committed (``BootInstant/bootID``), when known.
+    public var bootID: String?
+    /// `CLOCK_BOOTTIME` at that commit, in nanoseconds, when known.
+    public var bootNanoseconds: Int64?
 
     /// Creates a record; `id` stays `nil` until ``didInsert(_:)``.
     public init(
         id: Int64? = nil, jobID: Int64, paymentHash: String, invoice: String, amountMsat: Int64,
         feeMsat: Int64? = nil, status: Status = .pending, preimage: String? = nil, createdAt: Date,
-        settledAt: Date? = nil
+        settledAt: Date? = nil, bootID: String? = nil, bootNanoseconds: Int64? = nil
     ) {
         self.id = id
         self.jobID = jobID
@@ -55,6 +60,8 @@ public struct PaymentRecord: Sendable, Codable, Equatable, FetchableRecord, Stor
         self.preimage = preimage
         self.createdAt = createdAt
         self.settledAt = settledAt
+        self.bootID = bootID
+        self.bootNanoseconds = bootNanoseconds
     }
 
     enum CodingKeys: String, CodingKey {
@@ -67,6 +74,8 @@ public struct PaymentRecord: Sendable, Codable, Equatable, FetchableRecord, Stor
         case status, preimage
         case createdAt = "created_at"
         case settledAt = "settled_at"
+        case bootID = "boot_id"
+        case bootNanoseconds = "boot_ns"
     }
 
     /// The table's columns, for the query interface.
@@ -94,6 +103,12 @@ public struct PaymentRecord: Sendable, Codable, Equatable, FetchableRecord, Stor
     }
 
     /// Keeps the row id SQLite assigned.
+    /// When `paying` was committed on the boot clock, if it was recorded.
+    public var bootInstant: BootInstant? {
+        guard let bootID, let bootNanoseconds else { return nil }
+        return BootInstant(bootID: bootID, nanoseconds: bootNanoseconds)
+    }
+
     public mutating func didInsert(_ inserted: InsertionSuccess) {
         id = inserted.rowID
     }
