@@ -127,6 +127,8 @@ extension Store {
             try db.alter(table: "payments") { t in
                 t.add(column: "boot_id", .text)
                 t.add(column: "boot_ns", .integer)
+                // Which wallet the payment was committed to: another wallet's "not found" proves nothing.
+                t.add(column: "wallet", .text)
             }
         }
         return migrator

@@ -105,6 +105,39 @@ struct MoneySafetyTests {
         }
     }
 
+    @Test func aPaymentCommittedToAnotherWalletIsNeverDeclaredUnsentByTheNewOne() async throws {
+        try await PaidPathTests.withWorld { world in
+            let harness = world.harness
+            let path = try PaidPathTests.dropImage(harness, "inbox/captions/otherwallet.png")
+            try await harness.withDaemon(processJobs: false) { _ in try await harness.waitForJobs(1) }
+            let job = try #require(try await harness.jobs().first)
+            let id = try #require(job.id)
+            let hash = String(repeating: "9a", count: 32)
+            let writer = try Store.open(stateFolder: try harness.configuration().stateFolder)
+            try await writer.recordInvoiced(
+                jobID: id, from: .queued, invoice: "lnbc3u1", paymentHash: hash, amountMsat: 300_000, token: "dG9r",
+                at: Date())
+            // Committed long ago (far past the grace) through a wallet that is no longer configured.
+            let limits = BudgetLimits(
+                perImageMsat: .max, ruleDailyMsat: nil, dailyMsat: .max, monthlyMsat: .max, dayStart: .distantPast,
+                monthStart: .distantPast, nextDay: .distantFuture, nextMonth: .distantFuture)
+            _ = try await writer.beginPaying(
+                jobID: id, rule: job.rule, invoice: "lnbc3u1", paymentHash: hash, amountMsat: 300_000, maxFeeMsat: 0,
+                limits: limits, at: Date().addingTimeInterval(-3600), wallet: "lnbits https://old.example key:0123")
+            try writer.close()
+            // The configured LNbits has never heard of this hash; it must not be taken as "never sent".
+            try await harness.withDaemon(wallet: world.wallet) { _ in
+                try await waitUntil(timeout: .seconds(30), pollEvery: .milliseconds(100), what: "the wallet change noticed") {
+                    try await harness.jobs().first { $0.path == path && $0.reasonCode == .walletChanged } != nil
+                }
+            }
+            let after = try #require(try await harness.jobs().first { $0.path == path })
+            #expect(after.state == .paying)
+            #expect(world.provider.challengesIssued == 0)
+            #expect(try await world.outgoingPayments().isEmpty)
+        }
+    }
+
     // MARK: The paid answer, raw, before parsing
 
     /// Leaves a captions job in `paid` with `answer` spooled, as a kill right after the spool write would.

@@ -209,6 +209,7 @@ struct PaidPathTests {
 struct LyingWallet: Wallet {
     let wallet: LNbitsWallet
     var backendName: String { "lying" }
+    var identity: String { wallet.identity }
 
     func pay(_ invoice: Invoice, maxFee: Millisatoshi) async throws(PaymentError) -> Payment {
         var payment = try await wallet.pay(invoice, maxFee: maxFee)

@@ -150,6 +150,7 @@ struct StateTransitionTests {
             try db.execute(sql: "ALTER TABLE jobs DROP COLUMN paid_requests")
             try db.execute(sql: "ALTER TABLE payments DROP COLUMN boot_id")
             try db.execute(sql: "ALTER TABLE payments DROP COLUMN boot_ns")
+            try db.execute(sql: "ALTER TABLE payments DROP COLUMN wallet")
             try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier IN ('v3', 'v4')")
             try db.execute(
                 sql: "UPDATE jobs SET state = 'held', reason = 'quote-only: price 3 sats (no wallet configured)' WHERE id = ?",

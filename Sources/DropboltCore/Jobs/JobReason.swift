@@ -35,6 +35,8 @@ public struct JobReason: Sendable, Hashable, CustomStringConvertible {
         case walletUnavailable = "wallet_unavailable"
         /// A payment is in flight but no wallet is configured to look it up.
         case walletNotConfigured = "wallet_not_configured"
+        /// A payment is in flight through a wallet other than the one configured now.
+        case walletChanged = "wallet_changed"
         /// The wallet's answer to a payment was lost; the payment is being looked up.
         case paymentOutcomeUnknown = "payment_outcome_unknown"
         /// The wallet reports the payment in flight.

@@ -94,7 +94,8 @@ extension JobProcessor {
             let maxFee = Millisatoshi(exactlySats: context.configuration.wallet?.maxFeeSats ?? 0)?.rawValue ?? 0
             try await store.adoptPayment(
                 jobID: id, from: job.state, rule: job.rule, invoice: invoice, paymentHash: hashHex, amountMsat: amount,
-                maxFeeMsat: maxFee, at: Date(), boot: BootClock.now())
+                maxFeeMsat: maxFee, at: Date(), boot: BootClock.now(),
+                wallet: wallet.identity)
             if let adopted = try await store.job(id: id) { try await resolvePaying(adopted, logger: logger) }
             return true
         }
@@ -245,7 +246,7 @@ extension JobProcessor {
             jobID: id, rule: rule.name, invoice: invoice.string, paymentHash: invoice.paymentHashHex,
             amountMsat: amount.rawValue, maxFeeMsat: maxFee.rawValue,
             limits: BudgetCalendar.limits(for: rule, budget: context.configuration.budget, now: now), at: now,
-            boot: BootClock.now())
+            boot: BootClock.now(), wallet: wallet.identity)
         if case .refused(let reason, let state) = decision {
             logger.warning("payment refused by a limit", metadata: ["reason": "\(reason)", "job.state": "\(state)"])
             return

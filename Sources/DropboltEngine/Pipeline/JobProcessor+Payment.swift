@@ -82,6 +82,16 @@ extension JobProcessor {
                 JobReason(.walletNotConfigured, "a payment is in flight; configure the wallet again to look it up"))
             return
         }
+        let payment = try await store.payment(hash: hashHex)
+        if let committedTo = payment?.wallet, committedTo != wallet.identity {
+            // Another wallet cannot know this payment: its "not found" would requeue a job that may be paid.
+            try await defer_(
+                id, in: .paying, seconds: 600,
+                JobReason(
+                    .walletChanged,
+                    "a payment is in flight through another wallet (\(committedTo)); configure that wallet again to look it up"))
+            return
+        }
         let status: PaymentStatus
         do {
             status = try await wallet.lookup(paymentHash: hash)
@@ -89,7 +99,6 @@ extension JobProcessor {
             try await defer_(id, in: .paying, seconds: 15, JobReason(.lookupFailed, "payment lookup failed: \(error)"))
             return
         }
-        let payment = try await store.payment(hash: hashHex)
         let payingSince = payment?.createdAt ?? job.updatedAt
         let now = Date()
         let resolution = PayingResolution.decide(

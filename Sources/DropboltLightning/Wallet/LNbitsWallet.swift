@@ -1,3 +1,4 @@
+import Crypto
 import AsyncHTTPClient
 import DropboltCore
 import Foundation
@@ -11,6 +12,11 @@ import NIOHTTP1
 public struct LNbitsWallet: Wallet {
     /// Always `lnbits`.
     public var backendName: String { "lnbits" }
+
+    /// `lnbits <url> key:<first 12 hex of SHA-256(admin key)>`.
+    public var identity: String {
+        "lnbits \(baseURL) key:\(Hex.string(Array(SHA256.hash(data: Array(adminKey.utf8)))).prefix(12))"
+    }
 
     private let baseURL: String
     private let adminKey: String

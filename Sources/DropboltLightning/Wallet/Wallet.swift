@@ -30,6 +30,10 @@ public protocol Wallet: Sendable {
     /// payment on its way (a request from a killed process the wallet has not registered yet). Zero for a backend
     /// whose "not found" is definitive.
     var notFoundGrace: Duration { get }
+
+    /// Which wallet this is (backend, address and a digest of the key — never the key): stored with each payment,
+    /// so a payment made through one wallet is never declared "never sent" by another that cannot know it.
+    var identity: String { get }
 }
 
 extension Wallet {

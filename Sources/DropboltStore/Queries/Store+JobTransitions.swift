@@ -66,7 +66,7 @@ extension Store {
     /// - Throws: ``StoreError/stateConflict`` when the job is no longer `invoiced` (another process took it).
     public func beginPaying(
         jobID: Int64, rule: String, invoice: String, paymentHash: String, amountMsat: Int64, maxFeeMsat: Int64,
-        limits: BudgetLimits, at now: Date, boot: BootInstant? = nil
+        limits: BudgetLimits, at now: Date, boot: BootInstant? = nil, wallet: String? = nil
     ) async throws -> PayingDecision {
         try await durableWrite("begin paying job \(jobID)") { db in
             let live = try Self.liveReservations(db, rule: nil)
@@ -94,7 +94,7 @@ extension Store {
                     [invoice, paymentHash, amountMsat, now.databaseText])
                 var payment = PaymentRecord(
                     jobID: jobID, paymentHash: paymentHash, invoice: invoice, amountMsat: amountMsat, createdAt: now,
-                    bootID: boot?.bootID, bootNanoseconds: boot?.nanoseconds)
+                    bootID: boot?.bootID, bootNanoseconds: boot?.nanoseconds, wallet: wallet)
                 try payment.insert(db)
                 var entry = LedgerEntry(
                     jobID: jobID, paymentID: payment.id, rule: rule, kind: .reserve, amountMsat: reserve.rawValue,
@@ -111,7 +111,7 @@ extension Store {
     /// The payment row is created if missing (`pending`) with a reservation of `amount + maxFee`.
     public func adoptPayment(
         jobID: Int64, from state: JobState, rule: String, invoice: String, paymentHash: String, amountMsat: Int64,
-        maxFeeMsat: Int64, at now: Date, boot: BootInstant? = nil
+        maxFeeMsat: Int64, at now: Date, boot: BootInstant? = nil, wallet: String? = nil
     ) async throws {
         try await durableWrite("adopt the payment of job \(jobID)") { db in
             try Self.transition(
@@ -124,7 +124,7 @@ extension Store {
             if try PaymentRecord.filter(PaymentRecord.Columns.paymentHash == paymentHash).fetchOne(db) == nil {
                 var payment = PaymentRecord(
                     jobID: jobID, paymentHash: paymentHash, invoice: invoice, amountMsat: amountMsat, createdAt: now,
-                    bootID: boot?.bootID, bootNanoseconds: boot?.nanoseconds)
+                    bootID: boot?.bootID, bootNanoseconds: boot?.nanoseconds, wallet: wallet)
                 try payment.insert(db)
                 let reserve = Millisatoshi(amountMsat).adding(Millisatoshi(maxFeeMsat)) ?? Millisatoshi(amountMsat)
                 var entry = LedgerEntry(

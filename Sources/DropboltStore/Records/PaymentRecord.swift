@@ -43,12 +43,15 @@ public struct PaymentRecord: Sendable, Codable, Equatable, FetchableRecord, Stor
     public var bootID: String?
     /// `CLOCK_BOOTTIME` at that commit, in nanoseconds, when known.
     public var bootNanoseconds: Int64?
+    /// ``Wallet/identity`` of the wallet the payment was committed to, when known.
+    public var wallet: String?
 
     /// Creates a record; `id` stays `nil` until ``didInsert(_:)``.
     public init(
         id: Int64? = nil, jobID: Int64, paymentHash: String, invoice: String, amountMsat: Int64,
         feeMsat: Int64? = nil, status: Status = .pending, preimage: String? = nil, createdAt: Date,
-        settledAt: Date? = nil, bootID: String? = nil, bootNanoseconds: Int64? = nil
+        settledAt: Date? = nil, bootID: String? = nil, bootNanoseconds: Int64? = nil,
+        wallet: String? = nil
     ) {
         self.id = id
         self.jobID = jobID
@@ -62,6 +65,7 @@ public struct PaymentRecord: Sendable, Codable, Equatable, FetchableRecord, Stor
         self.settledAt = settledAt
         self.bootID = bootID
         self.bootNanoseconds = bootNanoseconds
+        self.wallet = wallet
     }
 
     enum CodingKeys: String, CodingKey {
@@ -76,6 +80,7 @@ public struct PaymentRecord: Sendable, Codable, Equatable, FetchableRecord, Stor
         case settledAt = "settled_at"
         case bootID = "boot_id"
         case bootNanoseconds = "boot_ns"
+        case wallet
     }
 
     /// The table's columns, for the query interface.
