@@ -48,7 +48,8 @@ final class WatchLoop {
     private var nextPoll: ContinuousClock.Instant?
     private var nextRescan: ContinuousClock.Instant?
     private var nextMissingRootCheck: ContinuousClock.Instant?
-    private var controlSignature: [String: Int64] = [:]
+    /// What the control folders held when last looked at (nil before the first look).
+    private var controlSignature: [String: Int64]?
     private var nextControlPoll: ContinuousClock.Instant?
     /// Stamps usable by the next stamp-aware reconcile, by path, and the child folders of each stamped folder.
     private var stamps: [String: FolderStamp] = [:]
@@ -130,7 +131,13 @@ final class WatchLoop {
         }
         if inotifyDescriptor == nil { pollRoots = Set(roots.indices) }
         for folder in configuration.controlFolders { watchControlFolder(folder) }
-        controlSignature = Self.signature(of: configuration.controlFolders)
+        // Events queued on the old descriptor are gone: a rules folder emptied or removed between the consumer's
+        // last reload and this rebuild would otherwise go unnoticed.
+        let signature = Self.signature(of: configuration.controlFolders)
+        if let previous = controlSignature, previous != signature {
+            shared.yield(.controlChanged(path: configuration.controlFolders[0]))
+        }
+        controlSignature = signature
         let now = clock.now
         nextPoll = pollInterval.map { now + $0 }
         nextRescan = configuration.rescanInterval.map { now + $0 }
@@ -299,6 +306,7 @@ final class WatchLoop {
         guard let folder = watched[event.wd] else { return }
         if folder.isControl {
             flush()
+            controlSignature = Self.signature(of: configuration.controlFolders)
             shared.yield(.controlChanged(path: name.isEmpty ? folder.path : folder.path + "/" + name))
             return
         }
@@ -425,8 +433,13 @@ final class WatchLoop {
                 walk(root: index, from: roots[index].path, cause: .scan, addWatches: true, summary: &summary)
             }
         }
-        if inotifyDescriptor == nil, !configuration.controlFolders.isEmpty, nextControlPoll.map({ $0 <= now }) ?? true {
+        // Without inotify, or while a control folder is gone (its watch went with it), look at it every second.
+        let unwatchedControl = configuration.controlFolders.filter { folder in
+            !watched.values.contains { $0.isControl && $0.path == folder }
+        }
+        if !unwatchedControl.isEmpty, nextControlPoll.map({ $0 <= now }) ?? true {
             nextControlPoll = now + .seconds(1)
+            for folder in unwatchedControl where Self.isFolder(folder) { watchControlFolder(folder) }
             let signature = Self.signature(of: configuration.controlFolders)
             if signature != controlSignature {
                 controlSignature = signature
@@ -490,10 +503,12 @@ final class WatchLoop {
         return Int(String(decoding: buffer[0..<count], as: UTF8.self).trimmingWhitespace)
     }
 
-    /// Names and mtimes of the files in the control folders, to notice changes without inotify.
+    /// Names and mtimes of the files in the control folders, and whether each folder exists (an empty folder and a
+    /// missing one load differently), to notice changes without inotify.
     private static func signature(of folders: [String]) -> [String: Int64] {
         var result: [String: Int64] = [:]
         for folder in folders {
+            result[folder] = isFolder(folder) ? 1 : 0
             let listing = DirectoryScanner.list(folder) { _ in true }
             for entry in listing.files { result[entry.path] = entry.status.mtimeNanoseconds ^ entry.status.size }
         }

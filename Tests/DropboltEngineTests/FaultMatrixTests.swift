@@ -295,15 +295,20 @@ struct RulesFolderDeletedTests {
         let harness = try DaemonHarness()
         defer { harness.directory.remove() }
         let records = LogRecords()
-        try await harness.withDaemon(logRecords: records) { daemon in
+        try await harness.withDaemon(logRecords: records) { _ in
             let first = try PaidPathTests.dropImage(harness, "inbox/products/first.png")
             _ = try await harness.waitForJobs(1)
             try FileManager.default.removeItem(atPath: harness.directory.url("rules"))
             try await waitUntil(timeout: .seconds(10), what: "the missing rules folder reported") {
                 records.all.contains { ($0.metadata["error"] ?? "").contains("the rules folder does not exist") }
             }
+            let before = records.all.count
             try harness.directory.write("rules/products.yaml", contents: DaemonHarness.productsRule)
-            daemon.watcher.requestReload(reason: "SIGHUP")
+            // No SIGHUP: the folder's return is noticed on its own. A rule skips files that predate it, so drop the
+            // next image only once the rule is back.
+            try await waitUntil(timeout: .seconds(10), what: "the rules reloaded") {
+                records.all.dropFirst(before).contains { $0.message == "rules loaded" && $0.metadata["rules.enabled"] == "products" }
+            }
             let later = try PaidPathTests.dropImage(harness, "inbox/products/later.png")
             let jobs = try await harness.waitForJobs(2, timeout: .seconds(30))
             #expect(Set(jobs.map(\.path)).isSuperset(of: [first, later]))

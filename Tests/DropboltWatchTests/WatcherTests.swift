@@ -10,6 +10,8 @@ import Testing
 final class WatchRecorder: Sendable {
     private final class ReadyList: Sendable {
         let files = Mutex<[FileReady]>([])
+        /// For each control-folder change reported: whether the first control folder existed when it was handled.
+        let controlChanges = Mutex<[Bool]>([])
     }
 
     let watcher: Watcher
@@ -22,9 +24,16 @@ final class WatchRecorder: Sendable {
         let watcher = Watcher(configuration: configuration, logger: logger)
         self.watcher = watcher
         let ready = self.ready
+        let control = configuration.controlFolders.first
         consumer = Task {
             for await event in watcher.events {
-                if case .ready(let files) = event { ready.files.withLock { $0.append(contentsOf: files) } }
+                switch event {
+                case .ready(let files): ready.files.withLock { $0.append(contentsOf: files) }
+                case .controlChanged:
+                    let exists = control.map { FileManager.default.fileExists(atPath: $0) } ?? false
+                    ready.controlChanges.withLock { $0.append(exists) }
+                default: break
+                }
             }
         }
         watcher.start()
@@ -32,6 +41,9 @@ final class WatchRecorder: Sendable {
     }
 
     var paths: [String] { ready.files.withLock { $0.map(\.path) } }
+
+    /// Whether the control folder existed at each reported control change, in order.
+    var controlChanges: [Bool] { ready.controlChanges.withLock { $0 } }
 
     func stop() async {
         watcher.stop()
@@ -115,5 +127,33 @@ struct WatcherTests {
         }
         await recorder.stop()
         #expect(!recorder.paths.contains { $0.hasPrefix(root + "/old/") })
+    }
+
+    /// The rules folder removed while the watcher was rebuilding its watches (a reload that changed the roots): the
+    /// queued events die with the old inotify descriptor, so the rebuild itself must notice; and the folder coming
+    /// back, with no watch left on it, is noticed without a SIGHUP.
+    @Test func aControlFolderRemovedDuringARebuildAndRecreatedIsReportedBothTimes() async throws {
+        let directory = try TemporaryDirectory(prefix: "watch")
+        defer { directory.remove() }
+        let root = try directory.makeFolder("root")
+        let other = try directory.makeFolder("other")
+        let rules = try directory.makeFolder("rules")
+        try directory.write("rules/a.yaml", contents: "x: 1\n")
+        let recorder = try await WatchRecorder(
+            WatcherConfiguration(roots: [WatchFolder(path: root, recursive: true)], controlFolders: [rules], settle: .zero))
+        recorder.watcher.pauseReading(true)
+        try FileManager.default.removeItem(atPath: rules)
+        let reconciles = recorder.watcher.completedReconciles
+        recorder.watcher.update(roots: [WatchFolder(path: other, recursive: true)])
+        try await waitUntil(timeout: .seconds(10), what: "the rebuild") { recorder.watcher.completedReconciles > reconciles }
+        recorder.watcher.pauseReading(false)
+        try await waitUntil(timeout: .seconds(10), what: "the removal reported") { recorder.controlChanges.contains(false) }
+        try directory.write("rules/a.yaml", contents: "x: 2\n")
+        try await waitUntil(timeout: .seconds(10), what: "the return reported") { recorder.controlChanges.last == true }
+        // Watched again: a later edit arrives as an event.
+        let count = recorder.controlChanges.count
+        try directory.write("rules/b.yaml", contents: "x: 3\n")
+        try await waitUntil(timeout: .seconds(10), what: "the later edit") { recorder.controlChanges.count > count }
+        await recorder.stop()
     }
 }
