@@ -76,6 +76,7 @@ final class WatchLoop {
         InotifyLibrary.ownership.withLock { _ in
             rebuild(reason: .startup)
             while !shared.isStopped {
+                shared.countTurn()
                 if let newRoots = shared.takeNewRoots() {
                     roots = Self.normalize(newRoots)
                     rebuild(reason: .reload)

@@ -73,6 +73,10 @@ public final class Watcher: Sendable {
     /// The summary of the latest finished reconcile scan.
     public var lastReconcile: ScanSummary? { shared.lastSummary }
 
+    /// How many times the watcher thread went round its loop; it wakes at least once a second, so a number that
+    /// stops moving means the thread is stuck (the systemd watchdog uses this).
+    public var heartbeat: Int { shared.turns }
+
     /// How many times the kernel queue overflowed and the watcher rebuilt and rescanned.
     public var overflowRecoveries: Int { shared.overflows }
 

@@ -14,6 +14,7 @@ final class WatcherShared: Sendable {
     private let readingPaused = Atomic<Bool>(false)
     private let overflowCount = Atomic<Int>(0)
     private let reconcileCount = Atomic<Int>(0)
+    private let loopTurns = Atomic<Int>(0)
     private let latestSummary = Mutex<ScanSummary?>(nil)
     private let commands = Mutex(Commands())
     private let continuation: AsyncStream<WatchEvent>.Continuation
@@ -52,6 +53,11 @@ final class WatcherShared: Sendable {
     }
 
     var reconciles: Int { reconcileCount.load(ordering: .acquiring) }
+
+    /// How many times the watcher thread went round its loop (at least once a second while it is alive).
+    var turns: Int { loopTurns.load(ordering: .relaxed) }
+
+    func countTurn() { loopTurns.add(1, ordering: .relaxed) }
 
     var lastSummary: ScanSummary? { latestSummary.withLock { $0 } }
 

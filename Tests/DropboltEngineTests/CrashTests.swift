@@ -53,11 +53,14 @@ struct CrashTests {
         let process = Process()
         let logPath: String
 
-        init(_ harness: DaemonHarness, name: String) throws {
+        init(_ harness: DaemonHarness, name: String, environment: [String: String] = [:]) throws {
             logPath = harness.directory.url("\(name).log")
             _ = FileManager.default.createFile(atPath: logPath, contents: nil)
             process.executableURL = URL(fileURLWithPath: BinarySmokeTests.binary)
             process.arguments = ["run", "--config", harness.configPath, "--log-level", "debug"]
+            if !environment.isEmpty {
+                process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+            }
             process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
             process.standardOutput = FileHandle.nullDevice
             try process.run()

@@ -49,6 +49,8 @@ public struct JobReason: Sendable, Hashable, CustomStringConvertible {
         case paidRetry = "paid_retry"
         /// A store or file error; the step is tried again.
         case internalError = "internal_error"
+        /// The daemon was stopping before this job's payment: nothing was paid; it resumes at the next start.
+        case stopping = "stopping"
         /// The output folder cannot be written; nothing is paid until it can.
         case outputUnwritable = "output_unwritable"
 

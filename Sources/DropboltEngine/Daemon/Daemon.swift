@@ -56,6 +56,10 @@ public struct Daemon: Sendable {
         let httpClient = Self.makeHTTPClient()
         do {
             let parts = try await makeServiceGroup(httpClient: httpClient)
+            let watchdog = Task { [notifier] in
+                if let notifier { await SystemdNotifyService.keepWatchdog(notifier: notifier, watcher: parts.watcher) }
+            }
+            defer { watchdog.cancel() }
             try await parts.group.run()
             withExtendedLifetime(parts.lock) {}
         } catch {
@@ -63,6 +67,19 @@ public struct Daemon: Sendable {
             throw error
         }
         try await httpClient.shutdown()
+    }
+
+    /// systemd's notify socket, when the daemon was started by a `Type=notify` unit (never in `--once` runs).
+    var notifier: SystemdNotifier? {
+        options.once ? nil : SystemdNotifier(environment: ProcessInfo.processInfo.environment)
+    }
+
+    /// How long a clean stop may take: a payment already sent (wallet timeout), then its paid request and the
+    /// result's download (provider timeout each), then writing the output. No payment starts once a stop begins,
+    /// and a request already paid for is never cut short (its single-use token is spent).
+    public static func stopGrace(for configuration: DropboltConfiguration) -> Duration {
+        let wallet = configuration.wallet?.timeoutSeconds ?? 0
+        return .seconds(wallet + 2 * configuration.provider.timeoutSeconds + 15)
     }
 
     /// One client for the provider and the wallet, with explicit connect timeouts and no redirects (a POST
@@ -103,7 +120,11 @@ public struct Daemon: Sendable {
         var watching = watcherConfiguration(ruleBook: ruleBook)
         watching.folderStamps = try await store.folderStamps(fingerprint: RuleBook.fingerprint(of: ruleBook.ruleSet))
         let watcher = Watcher(configuration: watching, logger: logger)
-        let intake = IntakeService(watcher: watcher, store: store, ruleBook: ruleBook, logger: logger)
+        let notifier = self.notifier
+        let readyMessage = "READY=1\nSTATUS=watching \(ruleBook.ruleSet.watchFolders.count) folders"
+        let intake = IntakeService(
+            watcher: watcher, store: store, ruleBook: ruleBook, logger: logger,
+            onFirstReconcile: { _ in notifier?.send(readyMessage) })
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: WatchService(watcher: watcher), serviceName: "watch"),
             .init(
@@ -124,11 +145,17 @@ public struct Daemon: Sendable {
         if options.handleSignals && !options.once {
             services.append(.init(service: ReloadSignalService(watcher: watcher), serviceName: "reload"))
         }
+        if let notifier {
+            services.append(
+                .init(
+                    service: SystemdNotifyService(notifier: notifier, watcher: watcher, stopGrace: Self.stopGrace(for: configuration)),
+                    serviceName: "systemd-notify"))
+        }
         var groupConfiguration = ServiceGroupConfiguration(
             services: services,
             gracefulShutdownSignals: options.handleSignals ? [.sigterm, .sigint] : [],
             logger: logger)
-        groupConfiguration.maximumGracefulShutdownDuration = .seconds(30)
+        groupConfiguration.maximumGracefulShutdownDuration = Self.stopGrace(for: configuration)
         return (ServiceGroup(configuration: groupConfiguration), watcher, store, lock)
     }
 

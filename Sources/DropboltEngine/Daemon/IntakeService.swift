@@ -11,9 +11,12 @@ struct IntakeService: Service {
     let store: Store
     let ruleBook: RuleBook
     let logger: Logger
+    /// Called once, after the start-up reconcile's files are recorded (systemd's `READY=1`).
+    var onFirstReconcile: (@Sendable (ScanSummary) -> Void)?
 
     func run() async throws {
         let intake = try await Intake(store: store, ruleBook: ruleBook, logger: logger)
+        var announced = false
         for await event in watcher.events.cancelOnGracefulShutdown() {
             switch event {
             case .ready(let files):
@@ -50,6 +53,10 @@ struct IntakeService: Service {
                     logger.warning("could not keep folder stamps; the next start lists every folder", metadata: ["error": "\(error)"])
                 }
             case .reconciled(let summary):
+                if !announced {
+                    announced = true
+                    onFirstReconcile?(summary)
+                }
                 logger.info(
                     "reconcile scan finished",
                     metadata: [
@@ -69,6 +76,37 @@ struct ReloadSignalService: Service {
     func run() async throws {
         for await _ in await UnixSignalsSequence(trapping: .sighup).cancelOnGracefulShutdown() {
             watcher.requestReload(reason: "SIGHUP")
+        }
+    }
+}
+
+/// Speaks systemd's notify protocol: `STOPPING=1` the moment a stop begins (with more time asked for, since paid
+/// requests are let finish), and `WATCHDOG=1` while the watcher thread is alive.
+///
+/// Listed last in the group, so it is the first told to stop; the watchdog keeps answering from a task of its own
+/// until the whole group has ended.
+struct SystemdNotifyService: Service {
+    let notifier: SystemdNotifier
+    let watcher: Watcher
+    /// How long a clean stop may take (``Daemon/stopGrace(for:)``).
+    let stopGrace: Duration
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        let microseconds = stopGrace.components.seconds * 1_000_000 + 5_000_000
+        notifier.send("STOPPING=1\nEXTEND_TIMEOUT_USEC=\(microseconds)\nSTATUS=stopping: finishing paid requests")
+    }
+
+    /// Sends `WATCHDOG=1` every half interval while ``Watcher/heartbeat`` moves; returns when cancelled.
+    static func keepWatchdog(notifier: SystemdNotifier, watcher: Watcher) async {
+        guard let interval = notifier.watchdogInterval else { return }
+        var lastBeat = -1
+        while !Task.isCancelled {
+            let beat = watcher.heartbeat
+            // A stuck watcher thread stops the pings, and systemd restarts the service.
+            if beat != lastBeat { notifier.send("WATCHDOG=1") }
+            lastBeat = beat
+            try? await Task.sleep(for: interval / 2)
         }
     }
 }

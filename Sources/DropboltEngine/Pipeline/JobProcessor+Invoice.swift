@@ -6,6 +6,7 @@ import DropboltStore
 import Foundation
 import Glibc
 import Logging
+import ServiceLifecycle
 
 // queued → invoiced → paying
 extension JobProcessor {
@@ -240,6 +241,14 @@ extension JobProcessor {
         try await store.recordInvoiced(
             jobID: id, from: job.state, invoice: invoice.string, paymentHash: invoice.paymentHashHex,
             amountMsat: amount.rawValue, token: challenge.token, at: now)
+        // A stop began while the quote was on its way: start no payment now (the stop would have to wait for it and
+        // the paid request); the next start looks the invoice up and asks again.
+        if Task.isShuttingDownGracefully {
+            try await defer_(
+                id, in: .invoiced, seconds: 0,
+                JobReason(.stopping, "the daemon was stopping before this payment; nothing was paid"))
+            return
+        }
         // Configured sats are at most all bitcoin (checked at load), so this fits; 0 if it somehow does not.
         let maxFee = Millisatoshi(exactlySats: context.configuration.wallet?.maxFeeSats ?? 0) ?? .zero
         let decision = try await store.beginPaying(
