@@ -1,7 +1,7 @@
 # dropbolt front door. `make run` and `make test` work on a fresh Debian machine as root.
 SHELL := /bin/bash
 SWIFT ?= swift
-APT_PACKAGES := libinotifytools0-dev libsqlite3-dev libsecp256k1-dev inotify-tools tzdata
+APT_PACKAGES := libinotifytools0-dev libsqlite3-dev libsecp256k1-dev inotify-tools tzdata systemd
 BENCH_APT_PACKAGES := inotify-tools findutils hyperfine coreutils python3 curl
 CONFIG ?= dropbolt.yaml
 

@@ -137,3 +137,18 @@ import Testing
                 == folder.url("home/.config/dropbolt/config.yaml"))
     }
 }
+
+@Suite struct SystemdCredentialConfigTests {
+    @Test func aCredentialNameIsKeptAsItIsAndABadOneNamesTheKey() throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let good = try folder.write(
+            "good.yaml", contents: "wallet:\n  kind: lnbits\n  url: https://lnbits.example\n  key_file: credential:wallet\n")
+        #expect(try DropboltConfiguration.load(path: good, environment: [:]).wallet?.keyFile == "credential:wallet")
+        let bad = try folder.write(
+            "bad.yaml", contents: "wallet:\n  kind: lnbits\n  url: https://lnbits.example\n  key_file: credential:../x\n")
+        let error = #expect(throws: ConfigError.self) { try DropboltConfiguration.load(path: bad, environment: [:]) }
+        #expect(error.map { "\($0)" }?.contains("bad.yaml:4") == true, "\(String(describing: error))")
+        #expect(error.map { "\($0)" }?.contains("key_file") == true)
+    }
+}

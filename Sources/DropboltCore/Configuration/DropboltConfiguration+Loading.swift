@@ -41,7 +41,7 @@ extension DropboltConfiguration {
     /// | `wallet` | mapping; absent or `kind: none` → quote-only mode | absent |
     /// | `wallet.kind` | `lnbits` `lnd` `cln` `phoenixd` `nwc` `command` `none` | required |
     /// | `wallet.url` | URL (https, or http to loopback) | required for lnbits, lnd, cln, phoenixd |
-    /// | `wallet.key_file` | path of a file holding the key | none |
+    /// | `wallet.key_file` | path of a file holding the key, or `credential:NAME` for systemd's `LoadCredential=NAME:…` | none |
     /// | `wallet.key_env` | environment variable name holding the key | none |
     /// | `wallet.macaroon_file` | path (lnd) | none |
     /// | `wallet.rune_file` | path (cln) | none |
@@ -205,6 +205,13 @@ extension DropboltConfiguration {
         func path(_ key: String) throws(ConfigError) -> String? {
             guard let text = try wallet.string(key) else { return nil }
             guard !text.isEmpty else { throw wallet.invalid(key, "must name a file") }
+            if text.hasPrefix(WalletSettings.credentialPrefix) {
+                let name = text.dropFirst(WalletSettings.credentialPrefix.count)
+                guard !name.isEmpty, !name.contains("/"), name != ".", name != ".." else {
+                    throw wallet.invalid(key, "credential:NAME needs the name of a systemd credential (LoadCredential=NAME:…)")
+                }
+                return text
+            }
             return resolve(text)
         }
         var settings = WalletSettings(kind: kind)

@@ -26,6 +26,10 @@ public struct WalletSettings: Sendable {
     /// Timeout for one wallet call, in seconds. Default 60.
     public var timeoutSeconds: Int
 
+    /// A secret file written `credential:NAME` is read from `$CREDENTIALS_DIRECTORY/NAME` (systemd's
+    /// `LoadCredential=NAME:/path`), so the service user never needs to read the original file.
+    public static let credentialPrefix = "credential:"
+
     /// Creates wallet settings for `kind`; every reference to a secret starts empty.
     public init(
         kind: WalletKind,

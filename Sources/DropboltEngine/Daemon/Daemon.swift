@@ -105,7 +105,8 @@ public struct Daemon: Sendable {
         let wallet: (any Wallet)? =
             try override
             ?? configuration.wallet.map {
-                try WalletFactory.make($0, httpClient: httpClient, environment: ProcessInfo.processInfo.environment)
+                try WalletFactory.make(
+                    $0, httpClient: httpClient, environment: ProcessInfo.processInfo.environment, logger: logger)
             }
         let ruleBook = RuleBook(configuration: configuration)
         logRules(ruleBook.ruleSet, logger: logger)

@@ -2,6 +2,8 @@ import AsyncHTTPClient
 import DropboltCore
 import DropboltLightning
 import Foundation
+import Glibc
+import Logging
 
 /// Why the configured wallet cannot be used; names the config key, never the secret.
 public struct WalletSetupError: Error, CustomStringConvertible {
@@ -14,12 +16,13 @@ public struct WalletSetupError: Error, CustomStringConvertible {
 /// Builds the ``Wallet`` the config names, reading its secret from the file or environment variable.
 enum WalletFactory {
     static func make(
-        _ settings: WalletSettings, httpClient: HTTPClient, environment: [String: String]
+        _ settings: WalletSettings, httpClient: HTTPClient, environment: [String: String], logger: Logger? = nil
     ) throws -> any Wallet {
         switch settings.kind {
         case .lnbits:
             guard let url = settings.url else { throw WalletSetupError(message: "wallet.url is required for lnbits") }
-            let key = try secret(file: settings.keyFile, env: settings.keyEnv, environment: environment, what: "wallet.key_file")
+            let key = try secret(
+                file: settings.keyFile, env: settings.keyEnv, environment: environment, what: "wallet.key_file", logger: logger)
             return LNbitsWallet(
                 url: url, adminKey: key, httpClient: httpClient, timeout: .seconds(settings.timeoutSeconds))
         case .lnd, .cln, .phoenixd, .nwc, .command:
@@ -28,13 +31,28 @@ enum WalletFactory {
         }
     }
 
-    /// The secret from `file` (whitespace trimmed) or the environment variable `env`.
-    static func secret(file: String?, env: String?, environment: [String: String], what: String) throws -> String {
-        if let file {
+    /// The secret from `file` (whitespace trimmed; `credential:NAME` reads systemd's `$CREDENTIALS_DIRECTORY/NAME`)
+    /// or the environment variable `env`. A secret file other users can read is used, with a warning.
+    static func secret(
+        file: String?, env: String?, environment: [String: String], what: String, logger: Logger? = nil
+    ) throws -> String {
+        if var file {
+            if file.hasPrefix(WalletSettings.credentialPrefix) {
+                let name = String(file.dropFirst(WalletSettings.credentialPrefix.count))
+                guard let folder = environment["CREDENTIALS_DIRECTORY"], !folder.isEmpty else {
+                    throw WalletSetupError(
+                        message: "\(what): \(file) is a systemd credential, but CREDENTIALS_DIRECTORY is not set; "
+                            + "start dropbolt from its unit (LoadCredential=\(name):/path/to/secret) or name the file itself")
+                }
+                file = folder + "/" + name
+            } else if let problem = exposure(of: file) {
+                logger?.warning(
+                    "a wallet secret file is readable by other users", metadata: ["file.path": "\(file)", "problem": "\(problem)"])
+            }
             guard let data = FileManager.default.contents(atPath: file),
                 let text = String(data: data, encoding: .utf8)?.trimmingCharacters(in: .whitespacesAndNewlines),
                 !text.isEmpty
-            else { throw WalletSetupError(message: "\(what): cannot read a secret from \(file)") }
+            else { throw WalletSetupError(message: "\(what): cannot read a secret from \(file) (it must exist, be readable and not empty)") }
             return text
         }
         if let env {
@@ -44,5 +62,14 @@ enum WalletFactory {
             return value
         }
         throw WalletSetupError(message: "\(what) or wallet.key_env is required")
+    }
+
+    /// Why a secret file is exposed (group or others may read or write it), with the fix; nil when it is private.
+    static func exposure(of file: String) -> String? {
+        var status = stat()
+        guard stat(file, &status) == 0 else { return nil }
+        let mode = status.st_mode & 0o777
+        guard mode & 0o077 != 0 else { return nil }
+        return "mode \(String(mode, radix: 8)): run chmod 600 \(file) (and chown it to the user dropbolt runs as)"
     }
 }
