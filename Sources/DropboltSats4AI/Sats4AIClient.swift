@@ -87,6 +87,14 @@ public struct Sats4AIClient: Sendable {
         return try await execute(request)
     }
 
+    /// Asks the free `GET /api/estimate-cost?service=…` for the price of one call to `service` (no invoice).
+    public func estimateCost(of service: Sats4AIEndpoint) async throws(ProviderTransportError) -> ProviderReply {
+        var request = HTTPClientRequest(url: baseURL + (Sats4AIEndpoint.estimateCostPath(for: service) ?? ""))
+        request.headers.add(name: "Accept", value: "application/json")
+        request.headers.add(name: "User-Agent", value: "dropbolt")
+        return try await execute(request, limit: 1 << 20)
+    }
+
     /// Downloads a result URL (`imageUrl`) at once, capped at `limit` bytes, under the same whole-exchange deadline.
     ///
     /// - Throws: ``ProviderTransportError`` also when the URL is neither https nor http to loopback (the answer

@@ -131,6 +131,22 @@ extension Store {
                 t.add(column: "wallet", .text)
             }
         }
+        migrator.registerMigration("v5") { db in
+            // `dropbolt scan`: each run is a row; the jobs it queued (or adopted, still unfinished) carry its id, so
+            // its progress and spend can be followed and a pipeline can work on its jobs only.
+            try db.create(table: "scans") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("paths", .text).notNull()
+                t.column("rule", .text)
+                t.column("max_msat", .integer)
+                t.column("estimate_msat", .integer)
+                t.column("created_at", .datetime).notNull()
+            }
+            try db.alter(table: "jobs") { t in
+                t.add(column: "scan_id", .integer).references("scans")
+            }
+            try db.create(index: "jobs_on_scan_id", on: "jobs", columns: ["scan_id"])
+        }
         return migrator
     }
 }

@@ -130,3 +130,12 @@ public enum PaymentBudget {
             retryAt: nil)
     }
 }
+
+extension Int64 {
+    /// `self + other`, clamped to `Int64.max` / `Int64.min` instead of trapping (money sums for display and
+    /// estimates; budget decisions use ``PaymentBudget`` and report overflow explicitly).
+    public func addingSaturating(_ other: Int64) -> Int64 {
+        let (sum, overflow) = addingReportingOverflow(other)
+        return overflow ? (other > 0 ? .max : .min) : sum
+    }
+}

@@ -127,7 +127,7 @@ extension JobProcessor {
 
         let body: [UInt8]
         do {
-            body = try spooledBody(job) ?? requestBody(for: rule, image: original)
+            body = try spooledBody(job) ?? Self.requestBody(for: rule, image: original)
         } catch {
             try await fail(id, from: job.state, JobReason(.requestUnbuildable, "cannot send this file: \(error)"), logger)
             return nil
@@ -157,7 +157,8 @@ extension JobProcessor {
         return bytes
     }
 
-    private func requestBody(for rule: Rule, image: [UInt8]) throws -> [UInt8] {
+    /// The JSON body of the unpaid request for `image` under `rule` (the paid retry sends the same bytes).
+    static func requestBody(for rule: Rule, image: [UInt8]) throws -> [UInt8] {
         switch rule.action {
         case .edit:
             return try ImageEditRequest(

@@ -11,6 +11,8 @@ import Synchronization
 struct PipelineService: Service {
     let context: PipelineContext
     let workers: Int
+    /// Work only on the jobs of this `dropbolt scan` run (a scan working without a daemon); nil for all jobs.
+    var scan: Int64? = nil
 
     /// Jobs being worked on, by id and by (rule, content): the dispatcher never hands one job to two workers,
     /// nor runs two jobs for the same content under one rule at once (the second must see the first's output to
@@ -61,7 +63,7 @@ struct PipelineService: Service {
                 if busy.count < workers {
                     // A few more than free workers, in case some share content with a job in flight.
                     let jobs = try await context.store.runnableJobs(
-                        now: Date(), excluding: busy, limit: (workers - busy.count) * 4)
+                        now: Date(), excluding: busy, limit: (workers - busy.count) * 4, scan: scan)
                     for job in jobs where started < workers - busy.count && inFlight.claim(job) {
                         started += 1
                         group.addTask {

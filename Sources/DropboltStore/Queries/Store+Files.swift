@@ -40,43 +40,46 @@ extension Store {
     /// - Returns: Only the jobs this call created, in insertion order, with their ids.
     /// - Throws: ``StoreError/queryFailed``; nothing of the batch is stored then.
     public func recordIntake(_ files: [IntakeFile], at now: Date) async throws -> [JobRecord] {
-        try await write("record \(files.count) intake files") { db in
-            let upsertFile = try db.cachedStatement(
-                sql: """
-                    INSERT INTO files (path, size, mtime_ns, inode, sha256, first_seen, last_seen, predates_rules)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                    ON CONFLICT (path) DO UPDATE SET
-                        size = excluded.size, mtime_ns = excluded.mtime_ns, inode = excluded.inode,
-                        sha256 = excluded.sha256, last_seen = excluded.last_seen,
-                        predates_rules = excluded.predates_rules
-                    """)
-            let insertJob = try db.cachedStatement(
-                sql: """
-                    INSERT INTO jobs (rule, path, sha256, state, attempts, created_at, updated_at)
-                    VALUES (?, ?, ?, ?, 0, ?, ?)
-                    ON CONFLICT (rule, path, sha256) DO NOTHING
-                    """)
-            // Converted once: formatting a Date is the costliest part of binding.
-            let time = now.databaseText.databaseValue
-            let queued = JobState.queued.databaseValue
-            var created: [JobRecord] = []
-            for file in files {
-                let sha256 = file.sha256.lowercased()
-                try upsertFile.execute(arguments: [
-                    file.path, file.size, file.mtimeNanoseconds, Int64(bitPattern: file.inode), sha256, time, time,
-                    file.predatesRules,
-                ])
-                for rule in file.rules {
-                    try insertJob.execute(arguments: [rule, file.path, sha256, queued, time, time])
-                    guard db.changesCount > 0 else { continue }
-                    created.append(
-                        JobRecord(
-                            id: db.lastInsertedRowID, rule: rule, path: file.path, sha256: sha256, createdAt: now,
-                            updatedAt: now))
-                }
+        try await write("record \(files.count) intake files") { db in try Self.recordIntake(db, files, at: now) }
+    }
+
+    /// ``recordIntake(_:at:)`` inside a write transaction the caller holds.
+    static func recordIntake(_ db: Database, _ files: [IntakeFile], at now: Date) throws -> [JobRecord] {
+        let upsertFile = try db.cachedStatement(
+            sql: """
+                INSERT INTO files (path, size, mtime_ns, inode, sha256, first_seen, last_seen, predates_rules)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (path) DO UPDATE SET
+                    size = excluded.size, mtime_ns = excluded.mtime_ns, inode = excluded.inode,
+                    sha256 = excluded.sha256, last_seen = excluded.last_seen,
+                    predates_rules = excluded.predates_rules
+                """)
+        let insertJob = try db.cachedStatement(
+            sql: """
+                INSERT INTO jobs (rule, path, sha256, state, attempts, created_at, updated_at)
+                VALUES (?, ?, ?, ?, 0, ?, ?)
+                ON CONFLICT (rule, path, sha256) DO NOTHING
+                """)
+        // Converted once: formatting a Date is the costliest part of binding.
+        let time = now.databaseText.databaseValue
+        let queued = JobState.queued.databaseValue
+        var created: [JobRecord] = []
+        for file in files {
+            let sha256 = file.sha256.lowercased()
+            try upsertFile.execute(arguments: [
+                file.path, file.size, file.mtimeNanoseconds, Int64(bitPattern: file.inode), sha256, time, time,
+                file.predatesRules,
+            ])
+            for rule in file.rules {
+                try insertJob.execute(arguments: [rule, file.path, sha256, queued, time, time])
+                guard db.changesCount > 0 else { continue }
+                created.append(
+                    JobRecord(
+                        id: db.lastInsertedRowID, rule: rule, path: file.path, sha256: sha256, createdAt: now,
+                        updatedAt: now))
             }
-            return created
         }
+        return created
     }
 
     /// Updates a known file's stat when its content is unchanged (a touch, a copy over itself).

@@ -12,10 +12,15 @@ public enum PayingDecision: Sendable, Equatable {
 
 extension Store {
     /// Jobs a worker can take now, oldest first: `queued` and `held` ones, and jobs interrupted in `invoiced`,
-    /// `paying`, `paid` or `fetched` (recovered by their own rules), each only once its `not_before` has passed.
-    public func runnableJobs(now: Date, excluding busy: Set<Int64>, limit: Int) async throws -> [JobRecord] {
+    /// `paying`, `paid` or `fetched` (recovered by their own rules), each only once its `not_before` has passed;
+    /// with `scan`, only the jobs of that `dropbolt scan` run.
+    public func runnableJobs(now: Date, excluding busy: Set<Int64>, limit: Int, scan: Int64? = nil) async throws
+        -> [JobRecord]
+    {
         try await read("list runnable jobs") { db in
-            try JobRecord
+            var request = JobRecord.all()
+            if let scan { request = request.filter(JobRecord.Columns.scanID == scan) }
+            return try request
                 .filter(
                     [JobState.queued, .held, .invoiced, .paying, .paid, .fetched].contains(JobRecord.Columns.state)
                 )

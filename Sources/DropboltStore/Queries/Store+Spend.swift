@@ -91,9 +91,9 @@ extension Store {
         try await read("sum spend") { db in try Self.spent(db, since: start, rule: rule) }
     }
 
-    /// Everything reserved for payments in flight, in msat.
-    public func reservedTotal() async throws -> Int64 {
-        try await read("sum reservations") { db in try Self.liveReservations(db, rule: nil) }
+    /// Everything reserved for payments in flight (all rules, or one), in msat.
+    public func reservedTotal(rule: String? = nil) async throws -> Int64 {
+        try await read("sum reservations") { db in try Self.liveReservations(db, rule: rule) }
     }
 
     /// Jobs with their payments, newest first.

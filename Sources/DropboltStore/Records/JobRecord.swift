@@ -54,6 +54,8 @@ public struct JobRecord: Sendable, Codable, Equatable, FetchableRecord, StoredDa
     public var reasonCode: JobReason.Code?
     /// Paid requests sent so far (counted before each is sent).
     public var paidRequests: Int
+    /// The `dropbolt scan` run that queued or adopted this job, if any.
+    public var scanID: Int64?
 
     /// Creates a job; the payment columns default to `nil`.
     public init(
@@ -61,7 +63,8 @@ public struct JobRecord: Sendable, Codable, Equatable, FetchableRecord, StoredDa
         reason: String? = nil, notBefore: Date? = nil, attempts: Int = 0, createdAt: Date, updatedAt: Date,
         requestPath: String? = nil, requestSHA256: String? = nil, paymentHash: String? = nil, invoice: String? = nil,
         amountMsat: Int64? = nil, feeMsat: Int64? = nil, credential: String? = nil, resultPath: String? = nil,
-        outputPath: String? = nil, refundURL: String? = nil, reasonCode: JobReason.Code? = nil, paidRequests: Int = 0
+        outputPath: String? = nil, refundURL: String? = nil, reasonCode: JobReason.Code? = nil, paidRequests: Int = 0,
+        scanID: Int64? = nil
     ) {
         self.id = id
         self.rule = rule
@@ -85,6 +88,7 @@ public struct JobRecord: Sendable, Codable, Equatable, FetchableRecord, StoredDa
         self.refundURL = refundURL
         self.reasonCode = reasonCode
         self.paidRequests = paidRequests
+        self.scanID = scanID
     }
 
     enum CodingKeys: String, CodingKey {
@@ -105,6 +109,7 @@ public struct JobRecord: Sendable, Codable, Equatable, FetchableRecord, StoredDa
         case refundURL = "refund_url"
         case reasonCode = "reason_code"
         case paidRequests = "paid_requests"
+        case scanID = "scan_id"
     }
 
     /// The table's columns, for the query interface.
@@ -149,8 +154,12 @@ public struct JobRecord: Sendable, Codable, Equatable, FetchableRecord, StoredDa
         public static let outputPath = Column(CodingKeys.outputPath)
         /// `refund_url`
         public static let refundURL = Column(CodingKeys.refundURL)
+        /// `reason_code`
         public static let reasonCode = Column(CodingKeys.reasonCode)
+        /// `paid_requests`
         public static let paidRequests = Column(CodingKeys.paidRequests)
+        /// `scan_id`
+        public static let scanID = Column(CodingKeys.scanID)
     }
 
     /// Keeps the row id SQLite assigned.

@@ -17,6 +17,8 @@ extension FakeSats4AI {
         public var paidFailureRate: Double
         /// Seed of the random choice behind ``paidFailureRate`` (the same seed gives the same sequence of choices).
         public var faultSeed: UInt64
+        /// Whether `GET /api/estimate-cost` answers (false: 404, so a client must fall back to a first invoice).
+        public var estimateAvailable: Bool
 
         /// Creates a configuration; the defaults are sats4ai's documented values and no random faults.
         public init(
@@ -25,7 +27,8 @@ extension FakeSats4AI {
             invoiceExpirySeconds: Int = 600,
             tokenValiditySeconds: Double = 600,
             paidFailureRate: Double = 0,
-            faultSeed: UInt64 = 0
+            faultSeed: UInt64 = 0,
+            estimateAvailable: Bool = true
         ) {
             self.editPriceSats = editPriceSats
             self.analyzePriceSats = analyzePriceSats
@@ -33,6 +36,7 @@ extension FakeSats4AI {
             self.tokenValiditySeconds = tokenValiditySeconds
             self.paidFailureRate = paidFailureRate
             self.faultSeed = faultSeed
+            self.estimateAvailable = estimateAvailable
         }
     }
 }

@@ -34,6 +34,20 @@ extension FakeSats4AI {
         return Self.json(status: 200, ["models": models])
     }
 
+    func estimateResponse(service: String?) -> Response {
+        state.withLock { $0.estimatesServed += 1 }
+        guard configuration.estimateAvailable else {
+            return Self.error(status: 404, code: "NOT_FOUND", "no such endpoint", suggestion: "Ask for an invoice instead.")
+        }
+        switch service {
+        case "image-edit": return Self.json(status: 200, ["service": "image-edit", "sats": configuration.editPriceSats])
+        case "analyze-image":
+            return Self.json(status: 200, ["service": "analyze-image", "sats": configuration.analyzePriceSats])
+        default:
+            return Self.error(status: 400, code: "INVALID_INPUT", "unknown service", suggestion: "Pass ?service=<id>.")
+        }
+    }
+
     func mediaResponse(_ name: String) -> Response {
         let id = name.hasSuffix(".png") ? String(name.dropLast(4)) : name
         guard let png = state.withLock({ $0.media[id] }) else {

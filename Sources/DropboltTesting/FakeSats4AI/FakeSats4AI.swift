@@ -14,6 +14,9 @@ import Synchronization
 ///   bytes."}` (N = decoded image bytes).
 /// - `GET /api/l402/models` → `{"models": [{id, name, service, price_sats}]}`; the real field names are
 ///   **unverified**.
+/// - `GET /api/estimate-cost?service=image-edit|analyze-image` → `{"service": …, "sats": N}` (documented as free and
+///   exact; its field names are **unverified**, so the client reads several names), or 404 when
+///   ``Configuration/estimateAvailable`` is false. Each call counts in ``estimatesServed``.
 /// - `GET /media/<id>.png` → the PNG, `Content-Type: image/png`.
 ///
 /// Without `Authorization`: an invalid body (not a JSON object, unknown field, `image` not base64 of a JPEG/PNG/
@@ -66,6 +69,7 @@ public final class FakeSats4AI: Sendable {
             router.post(RouterPath(endpoint.path)) { request, _ in try await fake.handlePaid(endpoint, request) }
         }
         router.get("/api/l402/models") { _, _ in fake.modelsResponse() }
+        router.get("/api/estimate-cost") { request, _ in fake.estimateResponse(service: request.uri.queryParameters["service"].map(String.init)) }
         router.get("/media/:name") { _, context in fake.mediaResponse(context.parameters.get("name") ?? "") }
         let (ports, portContinuation) = AsyncStream<Int>.makeStream()
         let app = Application(
@@ -130,6 +134,9 @@ public final class FakeSats4AI: Sendable {
     public var violations: [String] { state.withLock { $0.violations } }
     /// Every request to a paid endpoint, in the order they were answered.
     public var received: [ReceivedRequest] { state.withLock { $0.received } }
+    /// How many `GET /api/estimate-cost` calls were answered (or refused).
+    public var estimatesServed: Int { state.withLock { $0.estimatesServed } }
+
     /// How many paid requests are waiting in a ``holdPaidRequests()`` hold right now.
     public var heldRequestCount: Int { state.withLock { $0.waiters.count } }
 

@@ -15,6 +15,7 @@ struct FakeSats4AIState {
     var serverTask: Task<Void, any Error>?
     var tokens: [String: TokenRecord] = [:]
     var challengesIssued = 0
+    var estimatesServed = 0
     var paidRequests = 0
     var violations: [String] = []
     var received: [FakeSats4AI.ReceivedRequest] = []

@@ -16,13 +16,24 @@ public enum TestPNG {
     /// deflate block holds 65,535 bytes).
     public static func make(width: Int = 8, height: Int = 8, seed: [UInt8]) -> [UInt8] {
         precondition(width > 0 && height > 0 && (width * 3 + 1) * height <= 65_535, "image too large")
-        let colour = (0..<3).map { seed.isEmpty ? UInt8(0x80) : seed[$0 % seed.count] }
-        let marker = seed.reduce(0) { ($0 &* 31 &+ Int($1)) & 0xFFFF } % (width * height)
+        // FNV-1a over the whole seed: seeds that share a prefix (paths in one folder) still differ.
+        let digest = seed.reduce(UInt64(0xcbf2_9ce4_8422_2325)) { ($0 ^ UInt64($1)) &* 0x100_0000_01b3 }
+        let digestBytes = (0..<8).map { UInt8(truncatingIfNeeded: digest >> (8 * UInt64($0))) }
+        let colour = seed.isEmpty ? [UInt8](repeating: 0x80, count: 3) : Array(digestBytes[0..<3])
+        let marker = Int(digest >> 40) % (width * height)
         var raw: [UInt8] = []
         for row in 0..<height {
             raw.append(0)  // filter type: none
             for column in 0..<width {
-                raw += row * width + column == marker ? [0xFF, 0xFF, 0xFF] : colour
+                let index = row * width + column
+                if index == marker {
+                    raw += [0xFF, 0xFF, 0xFF]
+                } else if !seed.isEmpty, index >= width * height - 8 {
+                    // The last eight pixels carry the digest, so different seeds give different files.
+                    raw += [digestBytes[index - (width * height - 8)], 0, 0]
+                } else {
+                    raw += colour
+                }
             }
         }
         var header: [UInt8] = []

@@ -1,0 +1,131 @@
+import DropboltCore
+import Foundation
+import GRDB
+
+/// What a `dropbolt scan` run has achieved so far.
+public struct ScanProgress: Sendable, Equatable {
+    /// Jobs of the scan by state.
+    public var counts: [JobState: Int]
+    /// Amounts and routing fees paid for the scan's jobs, in msat.
+    public var spentMsat: Int64
+    /// The earliest `not_before` among the scan's held jobs (when the next of them is retried), if any.
+    public var nextRetry: Date?
+    /// Held jobs by reason code (budget, quote-only, provider…), to say why work is waiting.
+    public var heldReasons: [JobReason.Code: Int]
+
+    /// Creates a value.
+    public init(counts: [JobState: Int], spentMsat: Int64, nextRetry: Date?, heldReasons: [JobReason.Code: Int]) {
+        self.counts = counts
+        self.spentMsat = spentMsat
+        self.nextRetry = nextRetry
+        self.heldReasons = heldReasons
+    }
+
+    /// Every job of the scan.
+    public var total: Int { counts.values.reduce(0, +) }
+    /// Jobs in `done`, `failed` or `attention`.
+    public var finished: Int { (counts[.done] ?? 0) + (counts[.failed] ?? 0) + (counts[.attention] ?? 0) }
+}
+
+/// A job's identity and state, for planning a scan without reading whole rows.
+public struct JobKey: Sendable, Hashable {
+    /// The rule.
+    public var rule: String
+    /// The original's path.
+    public var path: String
+    /// The content's SHA-256, lowercase hex.
+    public var sha256: String
+
+    /// Creates a key.
+    public init(rule: String, path: String, sha256: String) {
+        self.rule = rule
+        self.path = path
+        self.sha256 = sha256
+    }
+}
+
+extension Store {
+    /// Records a new scan run and returns its id.
+    /// - Throws: ``StoreError/queryFailed``.
+    public func beginScan(paths: [String], rule: String?, maxMsat: Int64?, estimateMsat: Int64?, at now: Date)
+        async throws -> Int64
+    {
+        try await write("record a scan") { db in
+            try db.execute(
+                sql: "INSERT INTO scans (paths, rule, max_msat, estimate_msat, created_at) VALUES (?, ?, ?, ?, ?)",
+                arguments: [paths.joined(separator: "\n"), rule, maxMsat, estimateMsat, now.databaseText])
+            return db.lastInsertedRowID
+        }
+    }
+
+    /// Queues a batch for a scan: like ``recordIntake(_:at:)``, and every unfinished job of the batch's (rule, path,
+    /// content) — new, or queued earlier and never finished — now belongs to `scan`. Finished jobs are left alone.
+    /// - Returns: How many of the batch's jobs belong to the scan after the call (new and adopted).
+    /// - Throws: ``StoreError/queryFailed``; nothing of the batch is stored then.
+    public func queueForScan(_ files: [IntakeFile], scan: Int64, at now: Date) async throws -> Int {
+        try await write("queue \(files.count) files for scan \(scan)") { db in
+            _ = try Self.recordIntake(db, files, at: now)
+            let adopt = try db.cachedStatement(
+                sql: """
+                    UPDATE jobs SET scan_id = ? WHERE rule = ? AND path = ? AND sha256 = ?
+                    AND state NOT IN ('done', 'failed', 'attention')
+                    """)
+            var adopted = 0
+            for file in files {
+                for rule in file.rules {
+                    try adopt.execute(arguments: [scan, rule, file.path, file.sha256.lowercased()])
+                    adopted += db.changesCount
+                }
+            }
+            return adopted
+        }
+    }
+
+    /// Every job's identity with its state (for `dropbolt scan` to tell new work from done work without hashing).
+    /// - Throws: ``StoreError/queryFailed``.
+    public func jobStates() async throws -> [JobKey: JobState] {
+        try await read("list job states") { db in
+            var result: [JobKey: JobState] = [:]
+            let rows = try Row.fetchCursor(db, sql: "SELECT rule, path, sha256, state FROM jobs")
+            while let row = try rows.next() {
+                guard let state = JobState(rawValue: row[3]) else { continue }
+                result[JobKey(rule: row[0], path: row[1], sha256: row[2])] = state
+            }
+            return result
+        }
+    }
+
+    /// Progress of a scan: its jobs by state, what was paid for them, and why the held ones wait.
+    /// - Throws: ``StoreError/queryFailed``.
+    public func scanProgress(_ scan: Int64) async throws -> ScanProgress {
+        try await read("read the progress of scan \(scan)") { db in
+            var counts: [JobState: Int] = [:]
+            for row in try Row.fetchAll(
+                db, sql: "SELECT state, COUNT(*) FROM jobs WHERE scan_id = ? GROUP BY state", arguments: [scan])
+            {
+                if let state = JobState(rawValue: row[0]) { counts[state] = row[1] }
+            }
+            var reasons: [JobReason.Code: Int] = [:]
+            for row in try Row.fetchAll(
+                db,
+                sql: "SELECT reason_code, COUNT(*) FROM jobs WHERE scan_id = ? AND state = 'held' GROUP BY reason_code",
+                arguments: [scan])
+            {
+                if let text: String = row[0], let code = JobReason.Code(rawValue: text) { reasons[code] = row[1] }
+            }
+            let spent =
+                try Int64.fetchOne(
+                    db,
+                    sql: """
+                        SELECT COALESCE(SUM(ledger.amount_msat), 0) FROM ledger JOIN jobs ON jobs.id = ledger.job_id
+                        WHERE jobs.scan_id = ? AND ledger.kind IN ('spend', 'fee')
+                        """,
+                    arguments: [scan]) ?? 0
+            let next = try String.fetchOne(
+                db, sql: "SELECT MIN(not_before) FROM jobs WHERE scan_id = ? AND state = 'held'", arguments: [scan])
+            return ScanProgress(
+                counts: counts, spentMsat: spent, nextRetry: next.flatMap(DatabaseTimestamp.date(from:)),
+                heldReasons: reasons)
+        }
+    }
+}
