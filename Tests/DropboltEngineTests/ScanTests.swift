@@ -27,7 +27,7 @@ struct ScanTests {
             let keyFile = try keyFolder.write("wallet.key", contents: lnbits.payer.adminkey + "\n")
             chmod(keyFile, 0o600)
             let harness = try DaemonHarness(
-                extraConfig: "wallet:\n  kind: lnbits\n  url: \(lnbits.url)\n  key_file: \(keyFile)\n",
+                extraConfig: "workers: 4\nwallet:\n  kind: lnbits\n  url: \(lnbits.url)\n  key_file: \(keyFile)\n",
                 providerURL: fake.url, rules: [:])
             defer { harness.directory.remove() }
             var originals: [String] = []
@@ -81,45 +81,53 @@ struct ScanTests {
     @Test func maxSatsStopsQueueingAndAnInterruptedScanResumedDoesEveryFileExactlyOnce() async throws {
         try await Self.withArchive(estimateAvailable: true) { world, originals in
             let harness = world.harness
-            let folder = harness.directory.url("inbox/captions")
+            let archive = harness.directory.url("inbox/captions")
             let price = Int64(world.provider.configuration.analyzePriceSats)
             let before = try await world.payerBalance()
 
-            // 1. A budget for 100 images: 100 are queued and worked here (no daemon runs), the rest left out.
-            let limited = try ScanCLI.run(["scan", folder, "--yes", "--max-sats", "\(100 * price)", "--json", "--config", harness.configPath])
+            // 1. The whole archive with a budget for 20 images: 20 are queued and worked here (no daemon runs),
+            //    the other 280 are left out.
+            let limited = try ScanCLI.run(["scan", archive, "--yes", "--max-sats", "\(20 * price)", "--json", "--config", harness.configPath])
             #expect(limited.status == 0, "\(limited.output)")
+            let plan = try ScanCLI.object(limited.output)
+            #expect((plan["rules"] as? [[String: Any]])?.first?["price_source"] as? String == "provider_estimate")
             let outcome = try ScanCLI.lastObject(limited.output)
             let queued = try #require(outcome["queued"] as? [String: Any])
-            #expect(queued["queued"] as? Int == 100)
-            #expect(queued["left_for_limit"] as? Int == Self.archiveSize - 100)
-            #expect((outcome["progress"] as? [String: Any])?["done"] as? Int == 100)
-            #expect(try await world.outgoingPayments().count == 100)
-            #expect(world.provider.challengesIssued == 100)
+            #expect(queued["queued"] as? Int == 20)
+            #expect(queued["left_for_limit"] as? Int == Self.archiveSize - 20)
+            #expect((outcome["progress"] as? [String: Any])?["done"] as? Int == 20)
+            #expect(try await world.outgoingPayments().count == 20)
+            #expect(world.provider.challengesIssued == 20)
 
-            // 2. The same scan without a limit, interrupted with Ctrl-C once some more are done.
+            // 2. One folder of 100 (it holds those 20), no limit, interrupted with Ctrl-C once some more are done.
+            let folder = harness.directory.url("inbox/captions/archive/0")
             let interrupted = try ScanCLI.start(["scan", folder, "--yes", "--config", harness.configPath])
-            try await waitUntil(timeout: .seconds(120), what: "some of the rest done") {
-                try await harness.jobs().filter { $0.state == .done }.count >= 130
+            try await waitUntil(timeout: .seconds(120), what: "some more done") {
+                try await harness.jobs().filter { $0.state == .done }.count >= 40
             }
             kill(interrupted.processIdentifier, SIGINT)
             try await waitUntil(timeout: .seconds(60), what: "the scan to stop") { !interrupted.isRunning }
             #expect(interrupted.terminationStatus == 130)
-            #expect(try await harness.jobs().filter { $0.state == .done }.count < Self.archiveSize)
+            let afterInterrupt = try await harness.jobs().filter { $0.state == .done }.count
+            #expect(afterInterrupt < 100, "the interrupt came too late to test a resume (\(afterInterrupt) done)")
 
-            // 3. Run again: it continues where it stopped and finishes.
+            // 3. Run it again: it continues where it stopped and finishes; every file once, every payment once.
             let resumed = try ScanCLI.run(["scan", folder, "--yes", "--json", "--config", harness.configPath])
             #expect(resumed.status == 0, "\(resumed.output)")
+            let inFolder = Set(originals.filter { $0.hasPrefix(folder + "/") })
+            #expect(inFolder.count == 100)
             let jobs = try await harness.jobs()
-            #expect(jobs.count == Self.archiveSize)
+            #expect(jobs.count == 100)
             #expect(jobs.allSatisfy { $0.state == .done })
-            #expect(Set(jobs.map(\.path)) == Set(originals))
-            for original in originals {
+            #expect(Set(jobs.map(\.path)) == inFolder)
+            for original in inFolder {
                 #expect(FileManager.default.fileExists(atPath: (original as NSString).deletingPathExtension + ".txt"))
             }
-            #expect(try await world.outgoingPayments().count == Self.archiveSize)
-            #expect(world.provider.paidRequests == Self.archiveSize)
+            #expect(try await world.outgoingPayments().count == 100)
+            #expect(world.provider.paidRequests == 100)
             let spent = try await harness.store().spend(by: .rule).reduce(Int64(0)) { $0 + $1.amountMsat + $1.feeMsat }
             #expect(spent == before - (try await world.payerBalance()))
+            #expect(spent == 100 * price * 1000)
             #expect(world.provider.violations.isEmpty, "\(world.provider.violations)")
         }
     }
