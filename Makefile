@@ -3,28 +3,24 @@ SHELL := /bin/bash
 SWIFT ?= swift
 APT_PACKAGES := libinotifytools0-dev libsqlite3-dev libsecp256k1-dev inotify-tools tzdata systemd
 BENCH_APT_PACKAGES := inotify-tools findutils hyperfine coreutils python3 curl
+# Only for `make test`: the status page is checked in a real headless browser, /metrics with Prometheus' parser.
+TEST_APT_PACKAGES := chromium python3-prometheus-client
 CONFIG ?= dropbolt.yaml
 
-.PHONY: run test build release deps bench-deps bench chaos chaos-quick clean lint fuzz fuzz-build
+.PHONY: run test test-deps install build release deps bench-deps bench chaos chaos-quick clean lint fuzz fuzz-build
 
 ## deps: install the system packages the build and tests need (only what is missing).
 deps:
-	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
-	if [ -n "$$missing" ]; then \
-	  echo "installing:$$missing"; \
-	  if [ "$$(id -u)" -ne 0 ]; then SUDO=sudo; fi; \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
-	fi
+	@tools/apt-install.sh $(APT_PACKAGES)
 	@command -v $(SWIFT) >/dev/null || { echo "swift is not on PATH (Swift 6.2 or newer is needed)"; exit 1; }
+
+## test-deps: what only the tests need (only what is missing).
+test-deps:
+	@tools/apt-install.sh $(TEST_APT_PACKAGES)
 
 ## bench-deps: the tools the benchmarks use as baselines and drivers (only what is missing).
 bench-deps:
-	@missing=""; for p in $(BENCH_APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
-	if [ -n "$$missing" ]; then \
-	  echo "installing:$$missing"; \
-	  if [ "$$(id -u)" -ne 0 ]; then SUDO=sudo; fi; \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
-	fi
+	@tools/apt-install.sh $(BENCH_APT_PACKAGES)
 
 build: deps
 	$(SWIFT) build
@@ -36,6 +32,18 @@ release: deps
 	$(SWIFT) build -c release --product dropbolt
 	$(SWIFT) build -c release --product dropbolt-fakes
 
+## install: the release binary, shell completions (bash, zsh, fish) and the man page, all generated from the
+## binary's own command tree. PREFIX=/usr/local and DESTDIR (staging) as usual; deploy/install.sh sets up the service.
+PREFIX ?= /usr/local
+install: release
+	install -D -m 0755 .build/release/dropbolt $(DESTDIR)$(PREFIX)/bin/dropbolt
+	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions $(DESTDIR)$(PREFIX)/share/zsh/site-functions \
+	  $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d $(DESTDIR)$(PREFIX)/share/man/man1
+	.build/release/dropbolt --generate-completion-script bash > $(DESTDIR)$(PREFIX)/share/bash-completion/completions/dropbolt
+	.build/release/dropbolt --generate-completion-script zsh > $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_dropbolt
+	.build/release/dropbolt --generate-completion-script fish > $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/dropbolt.fish
+	python3 tools/manpage.py .build/release/dropbolt > $(DESTDIR)$(PREFIX)/share/man/man1/dropbolt.1
+
 ## run: build and run the daemon on the example config (quote-only: no wallet, nothing is paid).
 run: build
 	mkdir -p inbox/products inbox/captions
@@ -43,7 +51,7 @@ run: build
 
 ## test: every test. --no-parallel: libinotifytools is process-global, one watcher at a time. Then the short chaos
 ## run (a separate step, so a Swift test failure is reported first).
-test: deps lnbits
+test: deps test-deps lnbits
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --no-parallel
 	$(MAKE) chaos-quick

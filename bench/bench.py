@@ -18,6 +18,7 @@ or not), 1 when the harness broke or a measurement was invalid.
 from __future__ import annotations
 
 import argparse
+import http.server
 import collections
 import datetime
 import json
@@ -64,7 +65,7 @@ HYPERFINE_TIMEOUT_S = 480.0
 SHORT_COMMAND_TIMEOUT_S = 60.0
 FAKES_READY_TIMEOUT_S = 120.0  # dropbolt-fakes starts LNbits: 4-15 s normally
 FAKES_STOP_TIMEOUT_S = 20.0  # it stops LNbits (SIGTERM, SIGKILL after 5 s) before it exits
-PAID_STALL_TIMEOUT_S = 60.0  # (d): longest wait for the next "output written" before giving up
+PAID_STALL_TIMEOUT_S = 60.0  # (d): longest wait for the next "job done" before giving up
 PAID_RUN_TIMEOUT_S = 300.0  # (d): longest wait for one whole drop
 BIG_JOB_TIMEOUT_S = 180.0  # (e): longest wait for the 20 MB job
 CURL_TIMEOUT_S = 300.0
@@ -457,12 +458,12 @@ def bench_latency(tmp: Path, binary: Path) -> Row:
 # --------------------------------------------------------------------------------------------------------------
 # (b) Reconcile scan of an unchanged tree.
 
-def build_reconcile_tree(inbox: Path) -> int:
+def build_reconcile_tree(inbox: Path, folders: int = RECONCILE_FOLDERS, per_folder: int = RECONCILE_FILES_PER_FOLDER) -> int:
     count = 0
-    for d in range(RECONCILE_FOLDERS):
+    for d in range(folders):
         folder = inbox / f"d{d:03d}"
         folder.mkdir(parents=True)
-        for _ in range(RECONCILE_FILES_PER_FOLDER):
+        for _ in range(per_folder):
             # 16 distinct bytes per file.
             (folder / f"img{count}.jpg").write_bytes(b"%015d\n" % count)
             count += 1
@@ -550,6 +551,79 @@ def bench_reconcile(tmp: Path, binary: Path) -> Row:
         row.details.append(f"{name}: median {r['median'] * 1000:.1f} ms, mean {r['mean'] * 1000:.1f} ± "
                            f"{r['stddev'] * 1000:.1f} ms, min {r['min'] * 1000:.1f}, max {r['max'] * 1000:.1f}, "
                            f"user {r['user'] * 1000:.0f} ms, system {r['system'] * 1000:.0f} ms")
+    return row
+
+
+# --------------------------------------------------------------------------------------------------------------
+# (f) `dropbolt scan --dry-run` on an archive: count and quote 40,000 files the daemon has seen (they predate the
+#     rule), against `find` listing the same tree. The price comes from a tiny loopback estimate server, so the
+#     quote is a real HTTP exchange.
+
+SCAN_FOLDERS = 400
+SCAN_FILES_PER_FOLDER = 100
+SCAN_GOAL_S = 5.0
+
+
+class EstimateHandler(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):  # noqa: N802 (http.server's name)
+        body = json.dumps({"service": "analyze-image", "sats": 21}).encode()
+        self.send_response(200 if self.path.startswith("/api/estimate-cost") else 404)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *_):
+        pass
+
+
+def bench_scan(tmp: Path, binary: Path) -> Row:
+    total = SCAN_FOLDERS * SCAN_FILES_PER_FOLDER
+    row = Row(f"(f) scan --dry-run: count and quote an archive of {total:,} files", f"≤ {SCAN_GOAL_S:g} s")
+    row.how = "median of 7, ms"
+    root = tmp / "f-scan"
+    config = make_daemon_tree(root)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), EstimateHandler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        config.write_text(CONFIG_YAML.replace("http://127.0.0.1:9", f"http://127.0.0.1:{server.server_address[1]}"))
+        inbox = root / "inbox"
+        log(f"(f) creating {total:,} files")
+        build_reconcile_tree(inbox, SCAN_FOLDERS, SCAN_FILES_PER_FOLDER)
+        time.sleep(1.0)  # the rule is newer than every file: the daemon records them and queues none
+        (root / "rules" / "bench.yaml").write_text(RULE_YAML.replace("watch: inbox", "watch: inbox\nrecursive: true"))
+        first = run_command([str(binary), "run", "--once", "--config", str(config), "--log-level", "warning"],
+                            ONCE_TIMEOUT_S)
+        if first.returncode != 0:
+            raise HarnessError(f"run --once failed ({first.returncode}): {first.stderr.decode(errors='replace')}")
+        check = run_command([str(binary), "scan", str(inbox), "--dry-run", "--json", "--config", str(config)],
+                            ONCE_TIMEOUT_S)
+        if check.returncode != 0:
+            raise HarnessError(f"scan --dry-run failed ({check.returncode}): {check.stderr.decode(errors='replace')}")
+        plan = json.loads(check.stdout)
+        rule = (plan.get("rules") or [{}])[0]
+        row.details.append(f"plan: {plan.get('files')} files, price {rule.get('price_sats')} sats "
+                           f"({rule.get('price_source')}), estimate {plan.get('estimate_sats')} sats")
+        if plan.get("files") != total or rule.get("price_source") != "provider_estimate":
+            row.invalid = True
+            row.details.append(f"INVALID: expected {total} files quoted by the provider's estimate")
+        commands = {
+            "dropbolt-scan": f"{binary} scan {inbox} --dry-run --json --config {config}",
+            "find": f"find {inbox} -type f",
+        }
+        results = hyperfine(commands, root / "hyperfine.json")
+        shutil.copy(root / "hyperfine.json", OUT_DIR / "scan-hyperfine.json")
+        ms = {name: results[name]["median"] * 1000 for name in commands}
+        row.dropbolt = f"{ms['dropbolt-scan']:.0f}"
+        row.baseline = f"find {ms['find']:.0f}"
+        row.compared = f"{ms['dropbolt-scan'] / ms['find']:.1f}× find"
+        row.verdict = "INVALID" if row.invalid else ("PASS" if ms["dropbolt-scan"] / 1000 <= SCAN_GOAL_S else "FAIL")
+        for name in commands:
+            r = results[name]
+            row.details.append(f"{name}: median {r['median'] * 1000:.1f} ms, min {r['min'] * 1000:.1f}, "
+                               f"max {r['max'] * 1000:.1f}, user {r['user'] * 1000:.0f} ms, system {r['system'] * 1000:.0f} ms")
+    finally:
+        server.shutdown()
     return row
 
 
@@ -800,7 +874,7 @@ def make_paid_tree(root: Path, fakes: Fakes) -> Path:
 
 
 def wait_outputs(daemon: Daemon, count: int, stall_s: float, total_s: float) -> tuple[int | None, list[str]]:
-    """Waits for `count` "output written" lines; returns the arrival time (ns) of the last one (None when they did
+    """Waits for `count` "job done" lines; returns the arrival time (ns) of the last one (None when they did
     not all come in time) and the warning/error lines seen meanwhile."""
     seen, problems, last = 0, [], None
     deadline = time.monotonic() + total_s
@@ -809,13 +883,13 @@ def wait_outputs(daemon: Daemon, count: int, stall_s: float, total_s: float) -> 
         if remaining <= 0:
             return None, problems
         hit = daemon.log.wait_for(
-            lambda line: "output written" in line or re.search(r"\s(warning|error|critical)\s", line) is not None,
+            lambda line: "job done" in line or re.search(r"\s(warning|error|critical)\s", line) is not None,
             remaining)
         if hit is None:
             log(f"no output for {stall_s:.0f} s ({seen}/{count} written); last lines:\n  "
                 + "\n  ".join(list(daemon.log.tail)[-8:]))
             return None, problems
-        if "output written" in hit[1]:
+        if "job done" in hit[1]:
             seen, last = seen + 1, hit[0]
         else:
             problems.append(hit[1])
@@ -1066,10 +1140,10 @@ def main() -> int:
     parser.add_argument("--binary", type=Path, default=REPO / ".build" / "release" / "dropbolt")
     parser.add_argument("--fakes", type=Path, default=REPO / ".build" / "release" / "dropbolt-fakes",
                         help="the dropbolt-fakes binary (rows d and e)")
-    parser.add_argument("--only", default="abcde", help="which rows to run, e.g. 'a' or 'de' (default: abcde)")
+    parser.add_argument("--only", default="abcdef", help="which rows to run, e.g. 'a' or 'de' (default: abcdef)")
     args = parser.parse_args()
-    if not args.only or set(args.only) - set("abcde"):
-        parser.error("--only takes letters among a, b, c, d and e")
+    if not args.only or set(args.only) - set("abcdef"):
+        parser.error("--only takes letters among a, b, c, d, e and f")
 
     binary = Path(os.path.abspath(args.binary))  # absolute, but keep the .build/release symlink in the report
     if not os.access(binary, os.X_OK):
@@ -1084,7 +1158,7 @@ def main() -> int:
         if not os.access(venv, os.X_OK):
             log(f"{venv} is missing; rows d and e need LNbits (`make lnbits` installs it)")
             return 1
-    needed = {"a": ["inotifywait", "stdbuf"], "b": ["hyperfine", "find"]}
+    needed = {"a": ["inotifywait", "stdbuf"], "b": ["hyperfine", "find"], "f": ["hyperfine", "find"]}
     for tool in sorted({t for key in args.only for t in needed.get(key, [])}):
         if shutil.which(tool) is None:
             log(f"{tool} is not installed (make bench-deps installs it)")
@@ -1096,9 +1170,9 @@ def main() -> int:
     rows: list[Row] = []
     benches = {"a": bench_latency, "b": bench_reconcile, "c": bench_idle,
                "d": lambda t, b: bench_throughput(t, b, fakes_binary),
-               "e": lambda t, b: bench_big_image(t, b, fakes_binary)}
+               "e": lambda t, b: bench_big_image(t, b, fakes_binary), "f": bench_scan}
     titles = {"a": "detection latency", "b": "reconcile scan", "c": "idle memory", "d": "paid path throughput",
-              "e": "peak RSS with a 20 MB image"}
+              "e": "peak RSS with a 20 MB image", "f": "scan count and quote"}
     tmp = Path(tempfile.mkdtemp(prefix="dropbolt-bench-", dir="/tmp"))
     log(f"working in {tmp}")
     try:

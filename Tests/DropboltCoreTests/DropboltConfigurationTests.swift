@@ -152,3 +152,23 @@ import Testing
         #expect(error.map { "\($0)" }?.contains("key_file") == true)
     }
 }
+
+@Suite struct StatusAddressConfigTests {
+    @Test func aNonLoopbackStatusAddressNeedsHttpPublic() throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let open = try folder.write("open.yaml", contents: "workers: 1\nhttp: 0.0.0.0:8402\n")
+        let error = #expect(throws: ConfigError.self) { try DropboltConfiguration.load(path: open, environment: [:]) }
+        #expect(error.map { "\($0)" }?.contains("open.yaml:2") == true, "\(String(describing: error))")
+        #expect(error.map { "\($0)" }?.contains("http_public: true") == true)
+        let allowed = try folder.write("allowed.yaml", contents: "http: 0.0.0.0:8402\nhttp_public: true\n")
+        let configuration = try DropboltConfiguration.load(path: allowed, environment: [:])
+        #expect(configuration.http == "0.0.0.0:8402" && configuration.httpPublic)
+        for local in ["127.0.0.1:8402", "[::1]:8402", "localhost:8402"] {
+            let path = try folder.write("local.yaml", contents: "http: \"\(local)\"\n")
+            #expect(try DropboltConfiguration.load(path: path, environment: [:]).http == local)
+        }
+        let stray = try folder.write("stray.yaml", contents: "http_public: true\n")
+        #expect(throws: ConfigError.self) { try DropboltConfiguration.load(path: stray, environment: [:]) }
+    }
+}

@@ -92,4 +92,22 @@ import Testing
         #expect(again.status == 0, "\(again.output)")
         #expect(try String(contentsOfFile: config, encoding: .utf8) == "workers: 1\n")
     }
+
+    @Test func versionCompletionsAndTheManPageComeFromTheCommandTree() throws {
+        let version = try Self.run(BinarySmokeTests.binary, ["--version"])
+        #expect(version.status == 0)
+        #expect(version.output.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ".").count == 3)
+        for shell in ["bash", "zsh", "fish"] {
+            let script = try Self.run(BinarySmokeTests.binary, ["--generate-completion-script", shell])
+            #expect(script.status == 0)
+            for command in ["scan", "status", "history", "rules"] { #expect(script.output.contains(command), "\(shell): \(command)") }
+        }
+        let page = try Self.run("/usr/bin/python3", [Self.repository + "/tools/manpage.py", BinarySmokeTests.binary])
+        #expect(page.status == 0, "\(page.output)")
+        #expect(page.output.hasPrefix(".TH DROPBOLT 1"))
+        for section in [".SH NAME", ".SH SYNOPSIS", ".SS dropbolt scan", ".SS dropbolt rules check", ".SH FILES"] {
+            #expect(page.output.contains(section), "missing \(section)")
+        }
+        #expect(page.output.contains("\\-\\-max\\-sats"), "options are listed")
+    }
 }

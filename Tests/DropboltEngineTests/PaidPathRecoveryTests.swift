@@ -4,6 +4,7 @@ import DropboltLightning
 import DropboltStore
 import DropboltTesting
 import Foundation
+import Logging
 import Testing
 
 @testable import DropboltEngine
@@ -106,6 +107,13 @@ struct PaidPathRecoveryTests {
                 record.message + " " + record.metadata.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
             }
             #expect(logged.contains { $0.contains("paid") })
+            // One info line for the finished job, with what it cost and how long it took.
+            let done = try #require(records.all.first { $0.message == "job done" })
+            #expect(done.level == .info)
+            #expect(done.metadata["rule.name"] == "products")
+            #expect(done.metadata["file.path"]?.hasSuffix("secret.png") == true)
+            #expect(done.metadata["job.sats"] == "\(Double(world.provider.configuration.editPriceSats))")
+            #expect(done.metadata["job.seconds"].flatMap(Double.init) != nil)
             for secret in [world.lnbits.payer.adminkey, preimage, token] {
                 #expect(!logged.contains { $0.contains(secret) }, "a secret was logged")
             }

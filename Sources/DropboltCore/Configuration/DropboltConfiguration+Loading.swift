@@ -3,7 +3,7 @@ import Foundation
 extension DropboltConfiguration {
     private static let topLevelKeys = [
         "rules", "state", "provider", "wallet", "budget", "workers", "settle_seconds", "poll_seconds",
-        "rescan_minutes", "inotify", "http",
+        "rescan_minutes", "inotify", "http", "http_public",
     ]
     private static let providerKeys = ["url", "timeout_seconds"]
     private static let walletKeys = [
@@ -58,7 +58,8 @@ extension DropboltConfiguration {
     /// | `poll_seconds` | number ≥ 0; 0 = no polling | `0`, or `10` when `inotify` is false |
     /// | `rescan_minutes` | number ≥ 0; 0 = no periodic rescan | `60` |
     /// | `inotify` | true/false; false = polling only | `true` |
-    /// | `http` | `host:port` of the status endpoint; absent or null = disabled | disabled |
+    /// | `http` | `host:port` of the status page and metrics; loopback unless `http_public`; absent = disabled | disabled |
+    /// | `http_public` | bool: let `http` listen on a non-loopback address (warned at start) | false |
     ///
     /// Each wallet kind needs its secret from a file or `key_env`: lnbits `key_file`, lnd `macaroon_file`,
     /// cln `rune_file`, phoenixd `password_file`, nwc `connection_file`; `command` needs `command`.
@@ -167,11 +168,23 @@ extension DropboltConfiguration {
         if !configuration.inotify, configuration.pollSeconds == 0 {
             configuration.pollSeconds = 10
         }
+        configuration.httpPublic = try root.bool("http_public") ?? false
         if let http = try root.string("http") {
             if let problem = NetworkAddress.problemWithListenAddress(http) {
                 throw root.invalid("http", problem)
             }
+            // The page shows paths, amounts and refund links: only this machine sees it unless the user says so.
+            if let address = NetworkAddress.listenAddress(http), !NetworkAddress.isLoopback(host: address.host),
+                !configuration.httpPublic
+            {
+                throw root.invalid(
+                    "http",
+                    "'\(http)' is reachable from other machines and the status page shows file paths, spend and refund "
+                        + "links; use 127.0.0.1 or [::1], or set http_public: true to allow it")
+            }
             configuration.http = http
+        } else if configuration.httpPublic {
+            throw root.invalid("http_public", "only makes sense with http: set http: host:port, or remove http_public")
         }
         return configuration
     }

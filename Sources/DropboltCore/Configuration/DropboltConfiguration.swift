@@ -33,6 +33,8 @@ public struct DropboltConfiguration: Sendable {
     public var inotify: Bool
     /// `host:port` of the status endpoint, or nil when it is disabled.
     public var http: String?
+    /// Whether ``http`` may listen on an address other than loopback (`http_public: true`).
+    public var httpPublic: Bool
 
     /// The folder holding ``configFile``, against which relative paths are resolved.
     public var configFolder: String { PathNames.folder(of: configFile) }
@@ -57,6 +59,7 @@ public struct DropboltConfiguration: Sendable {
         self.rescanMinutes = 60
         self.inotify = true
         self.http = nil
+        self.httpPublic = false
     }
 
     /// `$XDG_STATE_HOME/dropbolt` when that is set and absolute, else `~/.local/state/dropbolt`.

@@ -1,7 +1,7 @@
 import Foundation
 
 /// Checks for the network addresses in the config: provider and wallet URLs, and the status listener.
-enum NetworkAddress {
+public enum NetworkAddress {
     /// Why a URL was refused.
     enum URLProblem: Error {
         /// Not a URL with an http(s) scheme and a host.
@@ -104,7 +104,7 @@ enum NetworkAddress {
     }
 
     /// True for `localhost`, any `127.x.y.z` and `::1` (with or without brackets).
-    static func isLoopback(host rawHost: String) -> Bool {
+    public static func isLoopback(host rawHost: String) -> Bool {
         var host = rawHost.lowercased()
         if host.hasPrefix("["), host.hasSuffix("]") {
             host = String(host.dropFirst().dropLast())
@@ -114,6 +114,16 @@ enum NetworkAddress {
         guard octets.count == 4 else { return false }
         let values = octets.compactMap { octet in octet.count <= 3 ? UInt8(octet) : nil }
         return values.count == 4 && values[0] == 127
+    }
+
+    /// The host (without IPv6 brackets) and port of a listener address that ``problemWithListenAddress(_:)`` accepts.
+    public static func listenAddress(_ text: String) -> (host: String, port: Int)? {
+        guard problemWithListenAddress(text) == nil, let colon = text.lastIndex(of: ":"),
+            let port = Int(text[text.index(after: colon)...])
+        else { return nil }
+        var host = String(text[..<colon])
+        if host.hasPrefix("[") { host = String(host.dropFirst().dropLast()) }
+        return (host, port)
     }
 
     /// Checks a `host:port` listener address (`[::1]:8402` for IPv6); returns a message when it is not one.

@@ -110,9 +110,6 @@ public struct Daemon: Sendable {
             }
         let ruleBook = RuleBook(configuration: configuration)
         logRules(ruleBook.ruleSet, logger: logger)
-        if let http = configuration.http {
-            logger.warning("the status endpoint is not served by this version; http is ignored", metadata: ["http": "\(http)"])
-        }
         if wallet == nil {
             logger.notice("no wallet configured: quote-only mode, nothing will ever be paid")
         } else {
@@ -122,10 +119,11 @@ public struct Daemon: Sendable {
         watching.folderStamps = try await store.folderStamps(fingerprint: RuleBook.fingerprint(of: ruleBook.ruleSet))
         let watcher = Watcher(configuration: watching, logger: logger)
         let notifier = self.notifier
+        let metrics = DaemonMetrics()
         let readyMessage = "READY=1\nSTATUS=watching \(ruleBook.ruleSet.watchFolders.count) folders"
         let intake = IntakeService(
             watcher: watcher, store: store, ruleBook: ruleBook, logger: logger,
-            onFirstReconcile: { _ in notifier?.send(readyMessage) })
+            onFirstReconcile: { _ in notifier?.send(readyMessage) }, metrics: metrics)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: WatchService(watcher: watcher), serviceName: "watch"),
             .init(
@@ -133,12 +131,24 @@ public struct Daemon: Sendable {
                 successTerminationBehavior: options.once ? .gracefullyShutdownGroup : .cancelGroup,
                 serviceName: "intake"),
         ]
-        let context = PipelineContext(
+        var context = PipelineContext(
             configuration: configuration, store: store, ruleBook: ruleBook,
             provider: Sats4AIClient(
                 baseURL: configuration.provider.url, httpClient: httpClient,
                 timeout: .seconds(configuration.provider.timeoutSeconds)),
             wallet: wallet, spool: try Spool(stateFolder: configuration.stateFolder), logger: logger)
+        context.metrics = metrics
+        if let http = configuration.http, let address = NetworkAddress.listenAddress(http), !options.once {
+            if !NetworkAddress.isLoopback(host: address.host) {
+                logger.warning(
+                    "the status page is reachable from other machines (http_public: true); it shows file paths, spend and refund links",
+                    metadata: ["http": "\(http)"])
+            }
+            let source = StatusSource(
+                configuration: configuration, store: store, watcher: watcher, wallet: wallet, metrics: metrics)
+            services.append(
+                .init(service: StatusServer(host: address.host, port: address.port, status: source, logger: logger), serviceName: "status"))
+        }
         if options.processJobs && !options.once {
             services.append(
                 .init(service: PipelineService(context: context, workers: configuration.workers), serviceName: "pipeline"))

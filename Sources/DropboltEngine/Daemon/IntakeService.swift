@@ -13,9 +13,11 @@ struct IntakeService: Service {
     let logger: Logger
     /// Called once, after the start-up reconcile's files are recorded (systemd's `READY=1`).
     var onFirstReconcile: (@Sendable (ScanSummary) -> Void)?
+    /// Where detection lag is recorded.
+    var metrics: DaemonMetrics?
 
     func run() async throws {
-        let intake = try await Intake(store: store, ruleBook: ruleBook, logger: logger)
+        let intake = try await Intake(store: store, ruleBook: ruleBook, logger: logger, metrics: metrics)
         var announced = false
         for await event in watcher.events.cancelOnGracefulShutdown() {
             switch event {

@@ -24,11 +24,14 @@ final class Intake {
     /// False once a batch failed to commit since the last folder stamps; stamps are then not kept, since they
     /// would let the next start skip folders whose files were never recorded.
     private var everyBatchRecorded = true
+    /// Where the detection lag of each queued file is recorded.
+    private let metrics: DaemonMetrics?
 
-    init(store: Store, ruleBook: RuleBook, logger: Logger) async throws {
+    init(store: Store, ruleBook: RuleBook, logger: Logger, metrics: DaemonMetrics? = nil) async throws {
         self.store = store
         self.ruleBook = ruleBook
         self.logger = logger
+        self.metrics = metrics
         try await adoptBaselines(for: ruleBook.ruleSet)
     }
 
@@ -114,7 +117,14 @@ final class Intake {
         }
         guard !intake.isEmpty else { return [] }
         do {
-            return try await store.recordIntake(intake, at: Date())
+            let now = Date()
+            let created = try await store.recordIntake(intake, at: now)
+            if let metrics {
+                for file in intake where !file.rules.isEmpty {
+                    metrics.observe(.detectionLag, seconds: now.timeIntervalSince1970 - Double(file.mtimeNanoseconds) / 1e9)
+                }
+            }
+            return created
         } catch {
             // Not recorded: forget the stamps so the next scan offers these files again.
             for (path, known) in previous { index[path] = known }

@@ -139,6 +139,8 @@ extension JobProcessor {
                 jobID: id, from: job.state, path: requestPath, sha256: Self.sha256Hex(body), at: now)
         }
         let endpoint: Sats4AIEndpoint = rule.action == .edit ? .imageEdit : .analyzeImage
+        let sent = ContinuousClock.now
+        defer { context.metrics.observe(.providerRequest, since: sent) }
         do {
             return try await context.provider.post(endpoint, body: body)
         } catch {
@@ -285,7 +287,9 @@ extension JobProcessor {
             try await store.recordDone(
                 jobID: id, from: job.state, originalPath: job.path, outputPath: written, outputSHA256: earlier.sha256,
                 size: Int64(bytes.count), at: Date())
-            logger.info("output reused from an earlier job; nothing paid", metadata: ["output.path": "\(written)"])
+            var metadata = Self.outcomeMetadata(job, output: written)
+            metadata["job.sats"] = "0"
+            logger.info("job done: output reused from an earlier job; nothing paid", metadata: metadata)
             return true
         case .pay:
             return false

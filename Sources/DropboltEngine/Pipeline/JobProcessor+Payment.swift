@@ -14,7 +14,9 @@ extension JobProcessor {
         logger[metadataKey: "payment.hash"] = "\(hash)"
         logger[metadataKey: "payment.amount_msat"] = "\(invoice.amount?.rawValue ?? 0)"
         let payment: Payment
+        let sent = ContinuousClock.now
         do {
+            defer { context.metrics.observe(.payment, since: sent) }
             payment = try await wallet.pay(invoice, maxFee: maxFee)
         } catch {
             if error.moneyMayHaveMoved {

@@ -39,7 +39,9 @@ extension JobProcessor {
         // request whose answer never became durable here.
         try await store.recordPaidRequestSent(jobID: id, at: Date())
         let reply: ProviderReply
+        let sent = ContinuousClock.now
         do {
+            defer { context.metrics.observe(.providerRequest, since: sent) }
             reply = try await context.provider.post(endpoint, body: body, authorization: credential.authorizationHeader)
         } catch {
             try await retryPaid(
@@ -209,6 +211,7 @@ extension JobProcessor {
             jobID: id, from: .fetched, originalPath: job.path, outputPath: written, outputSHA256: Self.sha256Hex(bytes),
             size: Int64(bytes.count), at: Date())
         context.spool.remove(job: id)
-        logger.info("output written", metadata: ["output.path": "\(written)"])
+        // The one line per finished job: rule, file and job id come with the logger's metadata.
+        logger.info("job done", metadata: Self.outcomeMetadata(job, output: written))
     }
 }

@@ -20,6 +20,8 @@ struct PipelineContext: Sendable {
     var tokenValidity: TimeInterval = 600
     /// Largest original accepted (sats4ai publishes no limit; larger bodies only waste a quote).
     var maximumImageBytes = 40 << 20
+    /// Latency histograms for `/metrics`.
+    var metrics = DaemonMetrics()
 }
 
 /// Takes one job through DESIGN §5's state machine, journaling each step before the next.
@@ -107,6 +109,15 @@ struct JobProcessor: Sendable {
     }
 
     static func sha256Hex(_ bytes: [UInt8]) -> String { Hex.string(Array(SHA256.hash(data: bytes))) }
+
+    /// What the "job done" line says besides rule and file: sats paid (amount + fee), seconds since queued, output.
+    static func outcomeMetadata(_ job: JobRecord, output: String, now: Date = Date()) -> Logger.Metadata {
+        let msat = (job.amountMsat ?? 0).addingSaturating(job.feeMsat ?? 0)
+        return [
+            "output.path": "\(output)", "job.sats": "\(Double(msat) / 1000)",
+            "job.seconds": "\(String(format: "%.1f", now.timeIntervalSince(job.createdAt)))",
+        ]
+    }
 }
 
 extension JobState {

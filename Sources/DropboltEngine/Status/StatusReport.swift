@@ -18,6 +18,8 @@ public struct StatusReport: Codable, Sendable {
         public var reason: String?
         /// The typed cause of ``reason`` (`quote_only`, `paid_answer_lost`, …), for scripts.
         public var reasonCode: String?
+        /// A refund link the provider offered for a paid request that failed.
+        public var refundURL: String?
         /// When it was queued.
         public var createdAt: Date
     }
@@ -76,12 +78,20 @@ public struct StatusReport: Codable, Sendable {
     ///
     /// - Throws: ``StoreError`` when the database exists but cannot be read.
     public static func load(configuration: DropboltConfiguration) async throws -> StatusReport {
+        guard FileManager.default.fileExists(atPath: configuration.stateFolder + "/" + Store.databaseFileName) else {
+            return empty(configuration: configuration, databaseExists: false)
+        }
+        return try await load(configuration: configuration, store: Store.openReadOnly(stateFolder: configuration.stateFolder))
+    }
+
+    /// The parts that need no database: config, mode and the rules in force.
+    private static func empty(configuration: DropboltConfiguration, databaseExists: Bool) -> StatusReport {
         let ruleSet = RuleBook.loadRules(configuration: configuration)
-        var report = StatusReport(
+        return StatusReport(
             config: configuration.configFile,
             stateFolder: configuration.stateFolder,
             mode: configuration.wallet.map { "pay via \($0.kind.rawValue)" } ?? "quote-only",
-            databaseExists: false,
+            databaseExists: databaseExists,
             jobs: Dictionary(uniqueKeysWithValues: JobState.allCases.map { ($0.rawValue, 0) }),
             files: 0,
             queue: [],
@@ -92,18 +102,19 @@ public struct StatusReport: Codable, Sendable {
                 enabled: ruleSet.rules.filter(\.enabled).map(\.name),
                 disabled: ruleSet.rules.filter { !$0.enabled }.map(\.name),
                 problems: ruleSet.problems.map(\.description)))
-        guard FileManager.default.fileExists(atPath: configuration.stateFolder + "/" + Store.databaseFileName) else {
-            return report
-        }
-        let store = try Store.openReadOnly(stateFolder: configuration.stateFolder)
-        report.databaseExists = true
+    }
+
+    /// The report from a store already open (the daemon's status page).
+    static func load(configuration: DropboltConfiguration, store: Store) async throws -> StatusReport {
+        var report = empty(configuration: configuration, databaseExists: true)
+        let ruleSet = RuleBook.loadRules(configuration: configuration)
         for (state, count) in try await store.jobCounts() { report.jobs[state.rawValue] = count }
         report.files = try await store.fileCount()
         let entry = { (job: JobRecord) in
             QueuedJob(
                 id: job.id ?? 0, rule: job.rule, path: job.path, state: job.state.rawValue,
                 reason: [job.reason, job.refundURL.map { "refund: \($0)" }].compactMap { $0 }.joined(separator: "; "),
-                reasonCode: job.reasonCode?.rawValue, createdAt: job.createdAt)
+                reasonCode: job.reasonCode?.rawValue, refundURL: job.refundURL, createdAt: job.createdAt)
         }
         report.queue = try await store.jobs(in: [.queued, .held, .invoiced, .paying, .paid, .fetched], limit: 50).map(entry)
         report.attention = try await store.jobs(in: [.attention], limit: 1000).map(entry)

@@ -129,3 +129,40 @@ extension Store {
         }
     }
 }
+
+/// A `dropbolt scan` run as recorded.
+public struct ScanRecord: Sendable, Equatable {
+    /// The scan's id.
+    public var id: Int64
+    /// The paths it scanned.
+    public var paths: [String]
+    /// The rule it was restricted to.
+    public var rule: String?
+    /// When it started.
+    public var createdAt: Date
+}
+
+extension Store {
+    /// The most recent scan run, if any.
+    /// - Throws: ``StoreError/queryFailed``.
+    public func latestScan() async throws -> ScanRecord? {
+        try await read("read the latest scan") { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT id, paths, rule, created_at FROM scans ORDER BY id DESC LIMIT 1")
+            else { return nil }
+            let paths: String = row["paths"]
+            return ScanRecord(
+                id: row["id"], paths: paths.split(separator: "\n").map(String.init), rule: row["rule"],
+                createdAt: row.storedDate("created_at") ?? .distantPast)
+        }
+    }
+
+    /// Proves the database takes writes now (the status endpoint's `/healthz`): one small durable-enough write.
+    /// - Throws: ``StoreError/queryFailed`` when it cannot be written (disk full, read-only, locked too long).
+    public func recordHealthCheck(at now: Date) async throws {
+        try await write("record a health check") { db in
+            try db.execute(
+                sql: "INSERT INTO settings (key, value) VALUES ('health_check', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                arguments: [now.databaseText])
+        }
+    }
+}
