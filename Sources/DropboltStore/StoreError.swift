@@ -95,18 +95,24 @@ extension StoreError {
         _ folder: String, _ reason: String, cause: (any Error)? = nil, file: String = #fileID, line: UInt = #line
     ) -> StoreError {
         StoreError(
-            code: .folderUnusable, message: "state folder \(folder): \(reason)", cause: cause, file: file, line: line)
+            code: .folderUnusable,
+            message: "state folder \(folder): \(reason) (set `state:` in the config to a folder this user can create and own)",
+            cause: cause, file: file, line: line)
     }
 
     static func databaseMissing(_ path: String, file: String = #fileID, line: UInt = #line) -> StoreError {
         StoreError(
             code: .databaseMissing,
-            message: "no database at \(path): no dropbolt daemon has run with this state folder yet",
+            message: "no database at \(path): no dropbolt daemon has run with this state folder yet "
+                + "(start `dropbolt run` once, or check `state:` in the config)",
             file: file, line: line)
     }
 
     static func cannotOpen(_ path: String, cause: any Error, file: String = #fileID, line: UInt = #line) -> StoreError {
-        StoreError(code: .cannotOpen, message: "cannot open database \(path)", cause: cause, file: file, line: line)
+        StoreError(
+            code: .cannotOpen,
+            message: "cannot open database \(path) (check that the user running dropbolt owns it and the disk is not full)",
+            cause: cause, file: file, line: line)
     }
 
     static func migrationFailed(

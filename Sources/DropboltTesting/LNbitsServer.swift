@@ -31,6 +31,8 @@ public struct LNbitsServer: Sendable {
     public let adminToken: String
     /// Process group id of the server (equal to the pid of the `lnbits` process).
     let pid: Int32
+    /// False for a view with other accounts on a server someone else stops (``withFreshAccounts(fundSats:)``).
+    var ownsProcess = true
 
     /// The identifiers and API keys of one LNbits account's wallet.
     public struct Keys: Sendable, Codable, Equatable {
@@ -113,7 +115,7 @@ public struct LNbitsServer: Sendable {
 
     /// Stops the server: SIGTERM to its process group, SIGKILL after 5 seconds. Blocks until done.
     public func stop() {
-        guard pid > 1 else { return }
+        guard ownsProcess, pid > 1 else { return }
         guard kill(-pid, SIGTERM) == 0 else { return }  // ESRCH: already gone
         let deadline = Date().addingTimeInterval(5)
         while Date() < deadline {

@@ -32,10 +32,7 @@ struct ChaosFaultTests {
                 var dice = FaultDice(seed: seed)
                 return dice.roll(0.5) && !dice.roll(0.5)
             })
-        let directory = try TemporaryDirectory(prefix: "chaos-faults")
-        defer { directory.remove() }
-        let lnbits = try await LNbitsServer.start(dataDirectory: directory.url("lnbits"))
-        defer { lnbits.stop() }
+        let lnbits = try await LNbitsServer.forTest()
         let fake = try await FakeSats4AI.start(
             lnbits: lnbits, configuration: .init(paidFailureRate: 0.5, faultSeed: seed))
         do {
@@ -66,10 +63,7 @@ struct ChaosFaultTests {
 
     @Test("WalletTimeoutProxy: a withheld payment is paid at LNbits, the client times out, the lookup finds it")
     func withheldPaymentIsPaid() async throws {
-        let directory = try TemporaryDirectory(prefix: "chaos-proxy")
-        defer { directory.remove() }
-        let lnbits = try await LNbitsServer.start(dataDirectory: directory.url("lnbits"))
-        defer { lnbits.stop() }
+        let lnbits = try await LNbitsServer.forTest()
         let proxy = try await WalletTimeoutProxy.start(
             target: lnbits.url, configuration: .init(timeoutRate: 1, holdSeconds: 30, seed: 3))
         do {

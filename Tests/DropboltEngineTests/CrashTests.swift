@@ -20,10 +20,8 @@ struct CrashTests {
     }
 
     static func withRig(_ body: (Rig) async throws -> Void) async throws {
-        let directory = try TemporaryDirectory(prefix: "lnbits")
-        defer { directory.remove() }
-        let lnbits = try await LNbitsServer.start(dataDirectory: directory.path)
-        var cleanups: [@Sendable () async -> Void] = [{ lnbits.stop() }]
+        let lnbits = try await LNbitsServer.forTest()
+        var cleanups: [@Sendable () async -> Void] = []
         do {
             let fake = try await FakeSats4AI.start(lnbits: lnbits)
             cleanups.insert({ await fake.stop() }, at: 0)

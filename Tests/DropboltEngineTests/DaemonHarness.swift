@@ -74,7 +74,7 @@ struct DaemonHarness {
             configuration: try configuration(),
             options: .init(once: once, handleSignals: false, processJobs: processJobs ?? (wallet != nil)),
             logger: logger)
-        let parts = try await daemon.makeServiceGroup(httpClient: HTTPClient.shared, wallet: wallet)
+        let parts = try await daemon.makeServiceGroup(httpClient: HTTPClient.failingFast, wallet: wallet)
         let group = parts.group
         let lock = parts.lock
         let task = Task {

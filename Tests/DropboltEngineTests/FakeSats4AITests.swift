@@ -285,10 +285,7 @@ struct FakeSats4AITests {
         configuration: FakeSats4AI.Configuration = .init(),
         _ body: (LNbitsServer, FakeSats4AI) async throws -> Void
     ) async throws {
-        let directory = try TemporaryDirectory(prefix: "fake-sats4ai")
-        defer { directory.remove() }
-        let lnbits = try await LNbitsServer.start(dataDirectory: directory.url("lnbits"))
-        defer { lnbits.stop() }
+        let lnbits = try await LNbitsServer.forTest()
         let fake = try await FakeSats4AI.start(lnbits: lnbits, configuration: configuration)
         do {
             try await body(lnbits, fake)

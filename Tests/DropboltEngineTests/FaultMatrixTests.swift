@@ -159,7 +159,7 @@ struct FaultMatrixTests {
     @Test func aWalletThatIsDownHoldsJobsWithoutPayingAndTheyResumeWhenItIsBack() async throws {
         try await PaidPathTests.withWorld { world in
             let harness = world.harness
-            let down = LNbitsWallet(url: "http://127.0.0.1:9", adminKey: "k", httpClient: .shared, timeout: .seconds(5))
+            let down = LNbitsWallet(url: "http://127.0.0.1:9", adminKey: "k", httpClient: .failingFast, timeout: .seconds(5))
             let path = try PaidPathTests.dropImage(harness, "inbox/captions/walletdown.png")
             try await harness.withDaemon(wallet: down) { _ in
                 let held = try await harness.waitForJob(path, state: .held)

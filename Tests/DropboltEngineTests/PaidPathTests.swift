@@ -30,9 +30,7 @@ struct PaidPathTests {
     static func withWorld(
         extraConfig: String = "", rules: [String: String]? = nil, _ body: (World) async throws -> Void
     ) async throws {
-        let directory = try TemporaryDirectory(prefix: "lnbits")
-        defer { directory.remove() }
-        let lnbits = try await LNbitsServer.start(dataDirectory: directory.path)
+        let lnbits = try await LNbitsServer.forTest()
         var provider: FakeSats4AI?
         do {
             let fake = try await FakeSats4AI.start(lnbits: lnbits)
@@ -45,11 +43,9 @@ struct PaidPathTests {
             try await body(World(lnbits: lnbits, provider: fake, harness: harness, wallet: wallet))
         } catch {
             await provider?.stop()
-            lnbits.stop()
             throw error
         }
         await provider?.stop()
-        lnbits.stop()
     }
 
     /// Writes a small valid PNG, distinct per name.

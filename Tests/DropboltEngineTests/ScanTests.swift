@@ -16,10 +16,7 @@ struct ScanTests {
     static func withArchive(
         estimateAvailable: Bool, _ body: (PaidPathTests.World, [String]) async throws -> Void
     ) async throws {
-        let directory = try TemporaryDirectory(prefix: "lnbits")
-        defer { directory.remove() }
-        let lnbits = try await LNbitsServer.start(dataDirectory: directory.path)
-        defer { lnbits.stop() }
+        let lnbits = try await LNbitsServer.forTest()
         let fake = try await FakeSats4AI.start(lnbits: lnbits, configuration: .init(estimateAvailable: estimateAvailable))
         do {
             let keyFolder = try TemporaryDirectory(prefix: "key")

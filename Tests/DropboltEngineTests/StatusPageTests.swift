@@ -149,7 +149,7 @@ struct StatusPageTests {
         let port = try Self.freePort()
         let harness = try DaemonHarness(extraConfig: "http: 127.0.0.1:\(port)")
         defer { harness.directory.remove() }
-        let unreachable = LNbitsWallet(url: "http://127.0.0.1:9", adminKey: "0123456789abcdef", httpClient: .shared)
+        let unreachable = LNbitsWallet(url: "http://127.0.0.1:9", adminKey: "0123456789abcdef", httpClient: .failingFast)
         try await harness.withDaemon(wallet: unreachable) { _ in
             let health = try await Self.get("http://127.0.0.1:\(port)/healthz")
             #expect(health.status == 503)

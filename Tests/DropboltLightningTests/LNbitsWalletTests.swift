@@ -9,16 +9,7 @@ import Testing
 @Suite(.serialized)
 struct LNbitsWalletTests {
     static func withLNbits(_ body: (LNbitsServer) async throws -> Void) async throws {
-        let directory = try TemporaryDirectory(prefix: "lnbits")
-        defer { directory.remove() }
-        let server = try await LNbitsServer.start(dataDirectory: directory.path)
-        do {
-            try await body(server)
-        } catch {
-            server.stop()
-            throw error
-        }
-        server.stop()
+        try await body(LNbitsServer.forTest())
     }
 
     static func wallet(_ server: LNbitsServer, key: String? = nil) -> LNbitsWallet {
@@ -84,7 +75,7 @@ struct LNbitsWalletTests {
     }
 
     @Test func unreachableWalletIsNotAnUnknownOutcome() async throws {
-        let wallet = LNbitsWallet(url: "http://127.0.0.1:9", adminKey: "secret-key-value", httpClient: .shared)
+        let wallet = LNbitsWallet(url: "http://127.0.0.1:9", adminKey: "secret-key-value", httpClient: .failingFast)
         let invoice = try Invoice.decode(
             "lnbc2500u1pvjluezsp5zyg3zyg3zyg3zyg3zyg3zyg3zyg3zyg3zyg3zyg3zyg3zyg3zygspp5qqqsyqcyq5rqwzqfqqqsyqcyq5rqwzqfqqqsyqcyq5rqwzqfqypqdq5xysxxatsyp3k7enxv4jsxqzpu9qrsgquk0rl77nj30yxdy8j9vdx85fkpmdla2087ne0xh8nhedh8w27kyke0lp53ut353s06fv3qfegext0eh0ymjpf39tuven09sam30g4vgpfna3rh"
         )
