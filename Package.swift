@@ -48,11 +48,11 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // One HTTP exchange under one deadline and a size cap, and whether a failed request could have arrived:
+        // shared by the wallet backends and the provider client.
         .target(
-            name: "DropboltLightning",
+            name: "DropboltHTTP",
             dependencies: [
-                "DropboltCore", "CSecp256k1",
-                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -60,9 +60,9 @@ let package = Package(
             ]
         ),
         .target(
-            name: "DropboltL402",
+            name: "DropboltLightning",
             dependencies: [
-                "DropboltCore", "DropboltLightning",
+                "DropboltCore", "DropboltHTTP", "CSecp256k1",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -70,9 +70,13 @@ let package = Package(
             ]
         ),
         .target(
+            name: "DropboltL402",
+            dependencies: ["DropboltCore", .product(name: "Crypto", package: "swift-crypto")]
+        ),
+        .target(
             name: "DropboltSats4AI",
             dependencies: [
-                "DropboltCore", "DropboltL402", "DropboltLightning",
+                "DropboltCore", "DropboltHTTP",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -96,7 +100,6 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
-                .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
         .executableTarget(
@@ -129,7 +132,7 @@ let package = Package(
         ),
         .testTarget(
             name: "DropboltCoreTests",
-            dependencies: ["DropboltCore", "DropboltTesting"]
+            dependencies: ["DropboltCore", "DropboltTesting", .product(name: "Yams", package: "Yams")]
         ),
         .testTarget(
             name: "DropboltWatchTests",
@@ -141,13 +144,13 @@ let package = Package(
         .testTarget(
             name: "DropboltLightningTests",
             dependencies: [
-                "DropboltLightning", "DropboltCore", "CSecp256k1", "DropboltTesting",
-                .product(name: "Crypto", package: "swift-crypto"),
+                "DropboltLightning", "DropboltCore", "DropboltTesting",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
         .testTarget(
             name: "DropboltL402Tests",
-            dependencies: ["DropboltL402", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["DropboltL402"]
         ),
         .testTarget(
             name: "DropboltSats4AITests",
@@ -167,6 +170,7 @@ let package = Package(
                 "DropboltLightning", "DropboltL402", "DropboltSats4AI",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -1,5 +1,5 @@
 import Crypto
-import DropboltLightning
+import DropboltCore
 
 /// The proof of payment sent back to the server: the challenge's token and the invoice's preimage.
 ///
@@ -41,7 +41,7 @@ public struct L402Credential: Sendable, Hashable {
     /// - Throws: ``L402Error`` `badPreimage` unless `preimageHex` is 64 hex digits; `badToken` as in
     ///   ``init(token:preimage:)``.
     public init(token: String, preimageHex: String) throws(L402Error) {
-        guard let bytes = Self.bytes(fromHex: preimageHex) else {
+        guard preimageHex.utf8.count == 64, let bytes = Hex.bytes(preimageHex) else {
             throw .badPreimage("a preimage is 64 hex digits; got \(preimageHex.utf8.count) characters or non-hex")
         }
         try self.init(token: token, preimage: bytes)
@@ -65,29 +65,6 @@ public struct L402Credential: Sendable, Hashable {
         var difference: UInt8 = 0
         for (left, right) in zip(digest, paymentHash) { difference |= left ^ right }
         return difference == 0
-    }
-
-    private static func bytes(fromHex text: String) -> [UInt8]? {
-        let characters = Array(text.utf8)
-        guard characters.count == 64 else { return nil }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(32)
-        var index = 0
-        while index < characters.count {
-            guard let high = nibble(characters[index]), let low = nibble(characters[index + 1]) else { return nil }
-            bytes.append(high << 4 | low)
-            index += 2
-        }
-        return bytes
-    }
-
-    private static func nibble(_ character: UInt8) -> UInt8? {
-        switch character {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): return character - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): return character - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): return character - UInt8(ascii: "A") + 10
-        default: return nil
-        }
     }
 }
 

@@ -1,6 +1,6 @@
 import DropboltCore
 import AsyncHTTPClient
-import DropboltLightning
+import DropboltHTTP
 import Foundation
 import NIOCore
 import NIOHTTP1

@@ -5,31 +5,16 @@ import Logging
 import Synchronization
 
 extension String {
-    fileprivate var parentFolder: String {
-        guard let slash = lastIndex(of: "/") else { return "." }
-        return slash == startIndex ? "/" : String(self[..<slash])
-    }
-
     fileprivate var trimmingWhitespace: String {
         String(self.drop { $0.isWhitespace }.reversed().drop { $0.isWhitespace }.reversed())
     }
 }
 
-/// The watcher's state, owned by its one thread: every libinotifytools call happens here.
+/// The watcher's loop, owned by its one thread: every libinotifytools call happens here.
+///
+/// It reads events, keeps the watches (``WatchTable``), lets files settle (``Settler``), walks folders at start-up,
+/// after an overflow, on a rescan and when polling (``Reconciler``), and runs the timers that drive all of it.
 final class WatchLoop {
-    private struct WatchedFolder {
-        var path: String
-        var root: Int
-        var isControl: Bool
-    }
-
-    /// A file seen changing, waiting for its quiet period to pass.
-    private struct Pending {
-        var status: FileStatus
-        var lastChange: ContinuousClock.Instant
-        var cause: FileReady.Cause
-    }
-
     private let configuration: WatcherConfiguration
     private let shared: WatcherShared
     private let logger: Logger
@@ -38,37 +23,26 @@ final class WatchLoop {
     private var roots: [WatchFolder] = []
     private var resolvedRootPaths: [String] = []
     private var inotifyDescriptor: Int32?
-    private var watched: [Int32: WatchedFolder] = [:]
+    private var table = WatchTable()
+    private var settler: Settler
+    private var reconciler: Reconciler
     private var pollRoots: Set<Int> = []
     private var missingRoots: Set<Int> = []
-    private var pending: [String: Pending] = [:]
-    private var outgoing: [FileReady] = []
     private var overflowed = false
-    private var nextSweep: ContinuousClock.Instant?
     private var nextPoll: ContinuousClock.Instant?
     private var nextRescan: ContinuousClock.Instant?
     private var nextMissingRootCheck: ContinuousClock.Instant?
     /// What the control folders held when last looked at (nil before the first look).
     private var controlSignature: [String: Int64]?
     private var nextControlPoll: ContinuousClock.Instant?
-    /// Stamps usable by the next stamp-aware reconcile, by path, and the child folders of each stamped folder.
-    private var stamps: [String: FolderStamp] = [:]
-    private var stampChildren: [String: [String]] = [:]
-    /// Stamps collected by the reconcile in progress (nil when none is collecting).
-    private var collecting: [FolderStamp]?
 
     init(configuration: WatcherConfiguration, shared: WatcherShared, logger: Logger) {
         self.configuration = configuration
         self.shared = shared
         self.logger = logger
         self.roots = Self.normalize(configuration.roots)
-        adoptStamps(configuration.folderStamps)
-    }
-
-    private func adoptStamps(_ list: [FolderStamp]) {
-        stamps = Dictionary(list.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
-        stampChildren = [:]
-        for stamp in list { if let parent = stamp.parent { stampChildren[parent, default: []].append(stamp.path) } }
+        self.settler = Settler(settle: configuration.settle)
+        self.reconciler = Reconciler(stamps: configuration.folderStamps)
     }
 
     /// Runs until ``WatcherShared/stop()``; holds the library for the whole time.
@@ -90,7 +64,7 @@ final class WatchLoop {
                 }
                 maintain()
                 flush()
-                if configuration.oneShot && pending.isEmpty { break }
+                if configuration.oneShot && settler.isIdle { break }
                 waitForWork()
             }
             if inotifyDescriptor != nil { InotifyLibrary.cleanup() }
@@ -117,7 +91,7 @@ final class WatchLoop {
     private func rebuild(reason: ScanSummary.Reason) {
         if inotifyDescriptor != nil { InotifyLibrary.cleanup() }
         inotifyDescriptor = nil
-        watched.removeAll()
+        table.removeAll()
         overflowed = false
         pollRoots = []
         missingRoots = []
@@ -154,8 +128,8 @@ final class WatchLoop {
         var summary = ScanSummary(reason: reason, folders: 0, files: 0, watches: 0)
         // Only the start-up reconcile trusts stamps: after an overflow or on a periodic rescan every file is
         // stat'ed again, which also catches files rewritten in place.
-        let useStamps = reason == .startup && !stamps.isEmpty
-        collecting = []
+        let useStamps = reason == .startup && reconciler.hasStamps
+        reconciler.beginCollecting()
         for index in roots.indices {
             guard Self.isFolder(roots[index].path) else {
                 if !missingRoots.contains(index) {
@@ -169,11 +143,9 @@ final class WatchLoop {
                 root: index, from: roots[index].path, cause: .scan, addWatches: watch, useStamps: useStamps,
                 summary: &summary)
         }
-        summary.watches = watched.count
+        summary.watches = table.count
         flush()
-        let collected = collecting ?? []
-        collecting = nil
-        adoptStamps(collected)
+        let collected = reconciler.finishCollecting()
         shared.yield(.folderStamps(collected))
         shared.yield(.reconciled(summary))
         shared.countReconcile(summary)
@@ -187,63 +159,36 @@ final class WatchLoop {
     }
 
     /// Watches (when asked) then lists each folder below `start`: a watch first, so nothing written after the
-    /// listing is missed; files seen by both are merged by the pending map and the intake.
-    ///
-    /// With `useStamps`, a folder whose mtime and inode match its skippable stamp is not listed: its names are
-    /// the same, so only its known subfolders are visited.
+    /// listing is missed; files seen by both are merged by the settler and the intake.
     private func walk(
         root: Int, from start: String, cause: FileReady.Cause, addWatches: Bool, useStamps: Bool = false,
         summary: inout ScanSummary
     ) {
-        var stack = [start]
-        while let folder = stack.popLast() {
-            if addWatches && !pollRoots.contains(root) { addWatch(folder, root: root) }
-            guard let status = FileStatus.of(folder), status.kind == .directory else { continue }
-            let parent = folder == roots[root].path ? nil : folder.parentFolder
-            summary.folders += 1
-            if useStamps, let stamp = stamps[folder], stamp.skippable, stamp.mtimeNanoseconds == status.mtimeNanoseconds,
-                stamp.inode == status.inode
-            {
-                summary.unchangedFolders += 1
-                collecting?.append(stamp)
-                if roots[root].recursive { stack.append(contentsOf: stampChildren[folder] ?? []) }
-                continue
-            }
-            let listing = DirectoryScanner.list(folder, accepts: configuration.accepts)
-            summary.files += listing.files.count
-            // Not skippable while it holds names we cannot use: each start reports them again.
-            var everyFileSettled = listing.unreadableNames.isEmpty
-            for name in listing.unreadableNames {
-                logger.warning(
+        let watchFolders = addWatches && !pollRoots.contains(root)
+        let visitor = Reconciler.Visitor(
+            enter: { folder in if watchFolders { self.addWatch(folder, root: root) } },
+            file: { path, status in self.consider(path, status, root: root, cause: cause) },
+            unreadable: { name in
+                self.logger.warning(
                     "file name is not valid UTF-8; dropbolt cannot read it: rename it to queue it",
                     metadata: ["file.path": "\(name)"])
-            }
-            for entry in listing.files where !consider(entry.path, entry.status, root: root, cause: cause) {
-                everyFileSettled = false
-            }
-            collecting?.append(
-                FolderStamp(
-                    path: folder, parent: parent, mtimeNanoseconds: status.mtimeNanoseconds, inode: status.inode,
-                    skippable: everyFileSettled && Self.isQuietSince(status, for: .seconds(2), mtimeOnly: true)))
-            if roots[root].recursive { stack.append(contentsOf: listing.folders) }
-            if outgoing.count >= configuration.scanBatchSize { flush() }
-        }
+            },
+            folderDone: { if self.settler.ready.count >= self.configuration.scanBatchSize { self.flush() } })
+        reconciler.walk(
+            rootPath: roots[root].path, recursive: roots[root].recursive, from: start, useStamps: useStamps,
+            accepts: configuration.accepts, summary: &summary, visitor: visitor)
     }
 
     private func addWatch(_ folder: String, root: Int) {
-        guard let descriptor = inotifyDescriptor else { return }
-        if let limit = configuration.watchLimit, watched.count >= limit, !watched.values.contains(where: { $0.path == folder }) {
+        guard let descriptor = inotifyDescriptor, !pollRoots.contains(root) else { return }
+        switch table.add(folder, root: root, inotifyDescriptor: descriptor, limit: configuration.watchLimit) {
+        case .watched:
+            break
+        case .limitReached:
             fallBackToPolling(root: root)
-            return
-        }
-        switch InotifyLibrary.watch(folder: folder, inotifyDescriptor: descriptor) {
-        case .success(let watch):
-            watched[watch] = WatchedFolder(path: folder, root: root, isControl: false)
-        case .failure(let error) where error.rawValue == ENOSPC:
-            fallBackToPolling(root: root)
-        case .failure(let error) where [ENOENT, EACCES, ENOTDIR].contains(error.rawValue):
+        case .vanished(let error):
             logger.debug("folder not watched", metadata: ["file.path": "\(folder)", "error": "\(error)"])
-        case .failure(let error):
+        case .failed(let error):
             logger.warning("folder not watched", metadata: ["file.path": "\(folder)", "error": "\(error)"])
         }
     }
@@ -266,18 +211,12 @@ final class WatchLoop {
 
     private func watchControlFolder(_ folder: String) {
         guard let descriptor = inotifyDescriptor else { return }
-        if case .success(let watch) = InotifyLibrary.watch(folder: folder, inotifyDescriptor: descriptor) {
-            watched[watch] = WatchedFolder(path: folder, root: -1, isControl: true)
-        }
+        table.addControl(folder, inotifyDescriptor: descriptor)
     }
 
     private func removeWatches(under path: String) {
-        let prefix = path + "/"
-        for (watch, folder) in watched where !folder.isControl && (folder.path == path || folder.path.hasPrefix(prefix)) {
-            InotifyLibrary.removeWatch(watch)
-            watched.removeValue(forKey: watch)
-        }
-        for key in pending.keys where key.hasPrefix(prefix) { pending.removeValue(forKey: key) }
+        table.remove(under: path)
+        settler.forget(under: path)
     }
 
     private var pollInterval: Duration? {
@@ -301,10 +240,10 @@ final class WatchLoop {
             return
         }
         if mask & UInt32(IN_IGNORED) != 0 {
-            watched.removeValue(forKey: event.wd)
+            table.forget(event.wd)
             return
         }
-        guard let folder = watched[event.wd] else { return }
+        guard let folder = table.entry(event.wd) else { return }
         if folder.isControl {
             flush()
             controlSignature = Self.signature(of: configuration.controlFolders)
@@ -334,7 +273,7 @@ final class WatchLoop {
             return
         }
         if mask & (UInt32(IN_DELETE) | UInt32(IN_MOVED_FROM)) != 0 {
-            pending.removeValue(forKey: path)
+            settler.forget(path)
             return
         }
         guard !IgnoreList.isIgnoredFileName(name), configuration.accepts(path),
@@ -349,70 +288,26 @@ final class WatchLoop {
 
     // MARK: Settling
 
-    /// Starts or restarts the quiet period of a file, or reports it at once when no quiet period is needed.
-    /// Returns false when the file is left settling.
+    /// Hands a file to the settler, following a symbolic link only to a regular file inside the root it was found
+    /// in. Returns false when the file is left settling.
     @discardableResult
     private func consider(_ path: String, _ found: FileStatus, root: Int, cause: FileReady.Cause) -> Bool {
         var status = found
         if status.kind == .symbolicLink {
-            // A link is followed only when its target stays inside the root it was found in.
             guard let target = Self.resolve(path), Self.isInside(target, resolvedRootPaths[root]),
                 let targetStatus = FileStatus.of(path, followLinks: true), targetStatus.kind == .regular
             else { return true }
             status = targetStatus
         }
         guard status.kind == .regular else { return true }
-        let now = clock.now
-        if cause != .event, let existing = pending[path], existing.status.sameContentStamp(as: status) {
-            // Seen again by a scan or poll while settling, unchanged: keep its quiet period running.
-            return false
-        }
-        if configuration.settle == .zero {
-            pending.removeValue(forKey: path)
-            outgoing.append(status.ready(path: path, cause: cause))
-            return true
-        }
-        if cause != .event, pending[path] == nil, Self.isQuietSince(status, for: configuration.settle) {
-            // Found by a scan and untouched for longer than the quiet period: already complete.
-            outgoing.append(status.ready(path: path, cause: cause))
-            return true
-        }
-        pending[path] = Pending(status: status, lastChange: now, cause: cause)
-        let due = now + configuration.settle
-        if nextSweep.map({ due < $0 }) ?? true { nextSweep = due }
-        return false
-    }
-
-    /// Reports files whose quiet period passed with size, mtime and inode unchanged; restarts the others.
-    private func sweep(now: ContinuousClock.Instant) {
-        var earliest: ContinuousClock.Instant?
-        for (path, entry) in pending {
-            let due = entry.lastChange + configuration.settle
-            guard due <= now else {
-                earliest = min(earliest ?? due, due)
-                continue
-            }
-            guard let current = FileStatus.of(path, followLinks: true), current.kind == .regular else {
-                pending.removeValue(forKey: path)
-                continue
-            }
-            if current.sameContentStamp(as: entry.status) {
-                pending.removeValue(forKey: path)
-                outgoing.append(current.ready(path: path, cause: entry.cause))
-            } else {
-                pending[path] = Pending(status: current, lastChange: now, cause: entry.cause)
-                let next = now + configuration.settle
-                earliest = min(earliest ?? next, next)
-            }
-        }
-        nextSweep = earliest
+        return settler.consider(path, status, cause: cause, now: clock.now)
     }
 
     // MARK: Timers
 
     private func maintain() {
         let now = clock.now
-        if let due = nextSweep, due <= now { sweep(now: now) }
+        if let due = settler.nextSweep, due <= now { settler.sweep(now: now) }
         if let due = nextPoll, due <= now, let interval = pollInterval {
             let polled = configuration.pollInterval != nil ? Set(roots.indices) : pollRoots
             var summary = ScanSummary(reason: .requested, folders: 0, files: 0, watches: 0)
@@ -435,9 +330,7 @@ final class WatchLoop {
             }
         }
         // Without inotify, or while a control folder is gone (its watch went with it), look at it every second.
-        let unwatchedControl = configuration.controlFolders.filter { folder in
-            !watched.values.contains { $0.isControl && $0.path == folder }
-        }
+        let unwatchedControl = configuration.controlFolders.filter { !table.watchesControl($0) }
         if !unwatchedControl.isEmpty, nextControlPoll.map({ $0 <= now }) ?? true {
             nextControlPoll = now + .seconds(1)
             for folder in unwatchedControl where Self.isFolder(folder) { watchControlFolder(folder) }
@@ -450,16 +343,15 @@ final class WatchLoop {
     }
 
     private func flush() {
-        guard !outgoing.isEmpty else { return }
-        shared.yield(.ready(outgoing))
-        outgoing.removeAll(keepingCapacity: true)
+        guard !settler.ready.isEmpty else { return }
+        shared.yield(.ready(settler.takeReady()))
     }
 
     /// Sleeps in `poll(2)` until an event, a wake-up from ``Watcher`` or the next deadline.
     private func waitForWork() {
         let now = clock.now
         var deadline = now + .seconds(1)
-        for candidate in [nextSweep, nextPoll, nextRescan] {
+        for candidate in [settler.nextSweep, nextPoll, nextRescan] {
             if let candidate, candidate < deadline { deadline = candidate }
         }
         if !missingRoots.isEmpty { deadline = min(deadline, now + .milliseconds(500)) }
@@ -468,17 +360,6 @@ final class WatchLoop {
     }
 
     // MARK: Helpers
-
-    /// True when neither mtime nor ctime (or only mtime: for a folder, entries change both together, and ctime
-    /// also moves on chmod) is within `settle` of now.
-    private static func isQuietSince(_ status: FileStatus, for settle: Duration, mtimeOnly: Bool = false) -> Bool {
-        var now = timespec()
-        clock_gettime(CLOCK_REALTIME, &now)
-        let nowNanoseconds = Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec)
-        let settleNanoseconds = settle.components.seconds * 1_000_000_000 + settle.components.attoseconds / 1_000_000_000
-        let changed = mtimeOnly ? status.mtimeNanoseconds : max(status.mtimeNanoseconds, status.ctimeNanoseconds)
-        return changed + settleNanoseconds <= nowNanoseconds
-    }
 
     private static func resolve(_ path: String) -> String? {
         guard let resolved = realpath(path, nil) else { return nil }

@@ -1,5 +1,5 @@
 import Crypto
-import DropboltLightning
+import DropboltCore
 import Glibc
 
 /// Streams a file through SHA-256 without loading it whole (photos can be tens of megabytes).

@@ -1,6 +1,5 @@
 import Crypto
 import DropboltCore
-import DropboltLightning
 import Foundation
 import Logging
 import Synchronization

@@ -176,60 +176,28 @@ extension JobProcessor {
     private func invoiced(_ job: JobRecord, rule: Rule, reply: ProviderReply, logger: Logger) async throws {
         let id = job.id ?? 0
         let url = context.provider.url(of: rule.action == .edit ? .imageEdit : .analyzeImage)
-        let challenge: L402Challenge
-        do {
-            let challenges = try ChallengeParser.parse(headerValues: reply.values("www-authenticate"))
-            guard let preferred = ChallengeParser.preferred(challenges) else {
-                try await fail(
-                    id, from: job.state,
-                    JobReason(.malformedChallenge, "malformed 402 from \(url): no L402 challenge; nothing was paid"), logger)
-                return
-            }
-            challenge = preferred
-        } catch {
-            try await fail(
-                id, from: job.state, JobReason(.malformedChallenge, "malformed 402 from \(url): \(error); nothing was paid"),
-                logger)
-            return
-        }
-        let invoice: Invoice
-        do {
-            invoice = try Invoice.decode(challenge.invoice)
-        } catch {
-            try await fail(
-                id, from: job.state,
-                JobReason(.invalidInvoice, "the 402 from \(url) carries no valid BOLT11 invoice (\(error)); nothing was paid"),
-                logger)
-            return
-        }
-        guard let amount = invoice.amount else {
-            try await fail(
-                id, from: job.state,
-                JobReason(.invoiceWithoutAmount, "refused: the invoice from \(url) has no amount; nothing was paid"), logger)
-            return
-        }
-        guard amount.rawValue > 0 else {
-            try await fail(
-                id, from: job.state,
-                JobReason(.zeroAmountInvoice, "refused: the invoice from \(url) is for zero sats; nothing was paid"), logger)
-            return
-        }
         let now = Date()
-        guard !invoice.isExpired(at: now.addingTimeInterval(30)) else {
-            if job.attempts >= 3 {
-                try await fail(
-                    id, from: job.state,
-                    JobReason(.invoicesKeepExpiring, "refused: the provider keeps sending expired invoices (check the clock)"),
-                    logger)
+        let challenge: L402Challenge
+        let invoice: Invoice
+        let amount: Millisatoshi
+        switch InvoiceAcceptance.decide(
+            wwwAuthenticate: reply.values("www-authenticate"), url: "\(url)", attempts: job.attempts, now: now)
+        {
+        case .refuse(let reason):
+            try await fail(id, from: job.state, reason, logger)
+            return
+        case .expired(let expiredChallenge, let expiredInvoice, let expiredAmount, let reason, let giveUp):
+            if giveUp {
+                try await fail(id, from: job.state, reason, logger)
             } else {
                 try await store.recordInvoiced(
-                    jobID: id, from: job.state, invoice: invoice.string, paymentHash: invoice.paymentHashHex,
-                    amountMsat: amount.rawValue, token: challenge.token, at: now)
-                try await hold(
-                    id, from: .invoiced, JobReason(.invoiceExpired, "refused: the invoice had already expired; asking again"),
-                    seconds: 30)
+                    jobID: id, from: job.state, invoice: expiredInvoice.string, paymentHash: expiredInvoice.paymentHashHex,
+                    amountMsat: expiredAmount.rawValue, token: expiredChallenge.token, at: now)
+                try await hold(id, from: .invoiced, reason, seconds: 30)
             }
             return
+        case .accept(let acceptedChallenge, let acceptedInvoice, let acceptedAmount):
+            (challenge, invoice, amount) = (acceptedChallenge, acceptedInvoice, acceptedAmount)
         }
         guard let wallet = context.wallet else {
             logger.notice(

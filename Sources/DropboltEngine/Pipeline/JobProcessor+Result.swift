@@ -40,80 +40,50 @@ extension JobProcessor {
         try await store.recordPaidRequestSent(jobID: id, at: Date())
         let reply: ProviderReply
         let sent = ContinuousClock.now
+        let outcome: PaidReplyOutcome
         do {
             defer { context.metrics.observe(.providerRequest, since: sent) }
             reply = try await context.provider.post(endpoint, body: body, authorization: credential.authorizationHeader)
+            outcome = PaidReplyOutcome.decide(
+                status: reply.status, error: reply.errorBody, earlierPaidRequests: job.paidRequests, deadline: deadline,
+                now: Date())
         } catch {
-            try await retryPaid(
-                job, deadline: deadline,
-                JobReason(.paidRetry, "provider unreachable after payment: \(error)"), wait: 10, logger)
+            try await apply(PaidReplyOutcome.unanswered(problem: "\(error)", deadline: deadline, now: Date()), id, logger)
             return
         }
-        switch reply.status {
-        case 200:
-            // The raw bytes first, before anything parses them: from here a crash loses nothing that was paid for.
-            let received = ContinuousClock.now
-            var durable = true
-            do {
-                try context.spool.write(reply.body, to: context.spool.answerPath(job: id))
-            } catch {
-                durable = false
-                logger.error("the paid answer could not be spooled; finishing it from memory", metadata: ["error": "\(error)"])
-            }
-            let spoolTime = ContinuousClock.now - received
-            logger.debug(
-                "paid answer spooled",
-                metadata: ["answer.bytes": "\(reply.body.count)", "answer.spool_us": "\(spoolTime.components.attoseconds / 1_000_000_000_000 + spoolTime.components.seconds * 1_000_000)"])
-            try await keepAnswer(job, from: .paid, rule: rule, answer: reply.body, durable: durable, logger: logger)
-        case 429:
-            let wait = TimeInterval(reply.errorBody.retryAfterSeconds ?? 10)
-            try await retryPaid(job, deadline: deadline, JobReason(.paidRetry, "rate limited after payment"), wait: wait, logger)
-        case 401 where job.paidRequests > 0:
-            try await attention(
-                id, from: .paid,
-                JobReason(
-                    .paidAnswerLost,
-                    "paid, and the provider took the token on an earlier request whose answer was lost (the daemon "
-                        + "stopped or the connection broke after the provider accepted it)"),
-                logger)
-        case 500..<600:
-            let error = reply.errorBody
-            if error.refund != nil || error.errorCode == "L402_UPSTREAM_FAILED" {
-                try await attention(
-                    id, from: .paid,
-                    JobReason(
-                        .paidRefundOffered,
-                        "paid, but the provider failed (\(error.errorCode ?? "HTTP \(reply.status)")) and offers a refund"),
-                    logger, refund: error.refund?.lnurlWithdraw ?? error.refundLinks.first)
-            } else {
-                try await retryPaid(
-                    job, deadline: deadline, JobReason(.paidRetry, "provider error HTTP \(reply.status) after payment"),
-                    wait: 15, logger)
-            }
-        default:
-            // A 402 (or any other 4xx) after payment: never pay a second invoice for this job.
-            let error = reply.errorBody
-            try await attention(
-                id, from: .paid,
-                JobReason(
-                    .paidRejected,
-                    "paid, but the provider answered HTTP \(reply.status) \(error.errorCode ?? ""): \(error.error ?? error.text ?? "")"),
-                logger, refund: error.refund?.lnurlWithdraw ?? error.refundLinks.first)
+        guard outcome == .keep else {
+            try await apply(outcome, id, logger)
+            return
         }
+        // The raw bytes first, before anything parses them: from here a crash loses nothing that was paid for.
+        let received = ContinuousClock.now
+        var durable = true
+        do {
+            try context.spool.write(reply.body, to: context.spool.answerPath(job: id))
+        } catch {
+            durable = false
+            logger.error("the paid answer could not be spooled; finishing it from memory", metadata: ["error": "\(error)"])
+        }
+        let spoolTime = ContinuousClock.now - received
+        logger.debug(
+            "paid answer spooled",
+            metadata: [
+                "answer.bytes": "\(reply.body.count)",
+                "answer.spool_us": "\(spoolTime.components.seconds * 1_000_000 + spoolTime.components.attoseconds / 1_000_000_000_000)",
+            ])
+        try await keepAnswer(job, from: .paid, rule: rule, answer: reply.body, durable: durable, logger: logger)
     }
 
-    /// Same credential, same body, later; once the token's validity is over the job needs a person.
-    private func retryPaid(
-        _ job: JobRecord, deadline: Date, _ reason: JobReason, wait: TimeInterval, _ logger: Logger
-    ) async throws {
-        let id = job.id ?? 0
-        if Date().addingTimeInterval(wait) > deadline {
-            try await attention(
-                id, from: .paid, JobReason(.paidTokenExpired, "paid, but no result before the token expired: \(reason.text)"),
-                logger)
-        } else {
+    /// Records a retry or an attention outcome of a paid request.
+    private func apply(_ outcome: PaidReplyOutcome, _ id: Int64, _ logger: Logger) async throws {
+        switch outcome {
+        case .keep:
+            return
+        case .retry(let reason, let wait):
             logger.warning("paid request will be retried with the same credential", metadata: ["reason": "\(reason)"])
             try await defer_(id, in: .paid, seconds: wait, reason)
+        case .attention(let reason, let refund):
+            try await attention(id, from: .paid, reason, logger, refund: refund)
         }
     }
 
@@ -126,7 +96,7 @@ extension JobProcessor {
         let id = job.id ?? 0
         let bytes: [UInt8]
         do {
-            bytes = try await resultBytes(rule: rule, answer: answer)
+            bytes = try await context.provider.outputBytes(for: rule.action, answer: answer)
         } catch {
             guard state == .paid else {
                 try await hold(
@@ -163,32 +133,6 @@ extension JobProcessor {
         try await store.recordFetched(jobID: id, from: state, resultPath: resultPath, at: Date())
         if durable { unlink(context.spool.answerPath(job: id)) }
         if let job = try await store.job(id: id) { try await writeOutput(job, logger: logger) }
-    }
-
-    /// The output bytes in an answer: analysis text, or the edited image (base64 preferred; a missing or malformed
-    /// `base64Image` falls back to downloading `imageUrl` at once, since those URLs expire).
-    private func resultBytes(rule: Rule, answer: [UInt8]) async throws -> [UInt8] {
-        switch rule.action {
-        case .analyze:
-            let response = try AnalyzeImageResponse(body: answer)
-            return Array((response.content.trimmingCharacters(in: .whitespacesAndNewlines) + "\n").utf8)
-        case .edit:
-            let response = try ImageEditResponse(body: answer)
-            if let image = try? response.decodedImage(), ImageContentType.detect(image) != nil {
-                return image
-            }
-            guard let url = response.imageUrl else {
-                throw ResultError(message: "no readable image in the result (base64Image malformed, no imageUrl)")
-            }
-            let download = try await context.provider.download(url, limit: Sats4AIClient.maximumResponseBytes)
-            let contentType = download.values("content-type").first?.lowercased() ?? ""
-            guard download.status == 200, contentType.hasPrefix("image/"), ImageContentType.detect(download.body) != nil
-            else {
-                throw ResultError(
-                    message: "downloading \(url) gave HTTP \(download.status) (\(contentType)) without an image")
-            }
-            return download.body
-        }
     }
 
     func writeOutput(_ job: JobRecord, logger: Logger) async throws {

@@ -124,9 +124,3 @@ extension JobState {
     /// `done`, `failed` and `attention`: nothing runs a job in these states.
     var isTerminal: Bool { self == .done || self == .failed || self == .attention }
 }
-
-/// A paid result that cannot be turned into output bytes.
-struct ResultError: Error, CustomStringConvertible {
-    var message: String
-    var description: String { message }
-}

@@ -1,6 +1,7 @@
 import Crypto
 import AsyncHTTPClient
 import DropboltCore
+import DropboltHTTP
 import Foundation
 import NIOCore
 import NIOHTTP1

@@ -1,0 +1,158 @@
+import DropboltCore
+import DropboltStore
+import DropboltTesting
+import Foundation
+import GRDB
+import Testing
+
+/// The budget decision inside the store's transaction (DESIGN §5 rules 7 and 8), on a real SQLite file: what is
+/// spent, reserved and released is what the next decision sees.
+@Suite("Budget decisions on the store")
+struct StoreBudgetTests {
+    /// Today started a day after the month did; tomorrow and next month are in the future.
+    private static func limits(
+        perImage: Int64 = .max, ruleDaily: Int64? = nil, daily: Int64 = .max, monthly: Int64 = .max
+    ) -> BudgetLimits {
+        BudgetLimits(
+            perImageMsat: perImage, ruleDailyMsat: ruleDaily, dailyMsat: daily, monthlyMsat: monthly,
+            dayStart: testDate(-3_600), monthStart: testDate(-90_000), nextDay: testDate(80_000),
+            nextMonth: testDate(2_000_000))
+    }
+
+    private static func hash(_ number: Int) -> String { String(format: "%064x", number) }
+
+    /// A job of `rule` in `invoiced` for `amountMsat`.
+    private static func invoicedJob(_ store: Store, _ number: Int, rule: String = "edit", amountMsat: Int64)
+        async throws
+        -> Int64
+    {
+        let id = try #require(try await store.recordIntake([.fixture(number, rules: [rule])], at: testDate()).first?.id)
+        try await store.recordInvoiced(
+            jobID: id, from: .queued, invoice: "lnbc\(number)", paymentHash: hash(number), amountMsat: amountMsat,
+            token: "dG9r", at: testDate())
+        return id
+    }
+
+    private static func begin(
+        _ store: Store, _ id: Int64, _ number: Int, rule: String = "edit", amountMsat: Int64, maxFeeMsat: Int64 = 0,
+        limits: BudgetLimits, at date: Date = testDate()
+    ) async throws -> PayingDecision {
+        try await store.beginPaying(
+            jobID: id, rule: rule, invoice: "lnbc\(number)", paymentHash: hash(number), amountMsat: amountMsat,
+            maxFeeMsat: maxFeeMsat, limits: limits, at: date)
+    }
+
+    /// The job's state and typed reason.
+    private static func state(_ store: Store, _ id: Int64) async throws -> (JobState?, JobReason.Code?) {
+        let job = try await store.job(id: id)
+        return (job?.state, job?.reasonCode)
+    }
+
+    @Test func spendEarlierThisMonthCountsAgainstTheMonthlyLimit() async throws {
+        let dir = try TemporaryDirectory(prefix: "budget")
+        defer { dir.remove() }
+        let store = try Store.open(stateFolder: dir.path)
+        let limits = Self.limits(monthly: 1_000_000)
+        // 700 sats paid yesterday: outside today, inside the month.
+        let first = try await Self.invoicedJob(store, 1, amountMsat: 700_000)
+        #expect(
+            try await Self.begin(store, first, 1, amountMsat: 700_000, limits: limits, at: testDate(-7_200))
+                == .approved)
+        try await store.recordPaid(
+            jobID: first, paymentHash: Self.hash(1), preimage: "00", feeMsat: 0, at: testDate(-7_200))
+        // 300 sats more fit exactly; one msat more does not, and the job waits for next month.
+        let second = try await Self.invoicedJob(store, 2, amountMsat: 300_001)
+        let refused = try await Self.begin(store, second, 2, amountMsat: 300_001, limits: limits)
+        guard case .refused(let reason, let state) = refused else {
+            Issue.record("expected a refusal, got \(refused)")
+            return
+        }
+        #expect(reason.code == .monthlyBudget)
+        #expect(state == .held)
+        #expect(try await store.job(id: second)?.notBefore == limits.nextMonth)
+        let third = try await Self.invoicedJob(store, 3, amountMsat: 300_000)
+        #expect(try await Self.begin(store, third, 3, amountMsat: 300_000, limits: limits) == .approved)
+    }
+
+    @Test func aRulesDailyLimitHoldsOnlyThatRule() async throws {
+        let dir = try TemporaryDirectory(prefix: "budget")
+        defer { dir.remove() }
+        let store = try Store.open(stateFolder: dir.path)
+        let limits = Self.limits(ruleDaily: 500_000)
+        let first = try await Self.invoicedJob(store, 1, rule: "edit", amountMsat: 400_000)
+        #expect(try await Self.begin(store, first, 1, rule: "edit", amountMsat: 400_000, limits: limits) == .approved)
+        try await store.recordPaid(jobID: first, paymentHash: Self.hash(1), preimage: "00", feeMsat: 0, at: testDate())
+        // The same rule: 400 + 200 > 500, held until tomorrow.
+        let second = try await Self.invoicedJob(store, 2, rule: "edit", amountMsat: 200_000)
+        let refused = try await Self.begin(store, second, 2, rule: "edit", amountMsat: 200_000, limits: limits)
+        #expect(refused != .approved)
+        #expect(try await Self.state(store, second) == (.held, .ruleDailyBudget))
+        #expect(try await store.job(id: second)?.notBefore == limits.nextDay)
+        // Another rule has its own daily limit (the caller passes that rule's), untouched by "edit"'s spend.
+        let other = try await Self.invoicedJob(store, 3, rule: "captions", amountMsat: 200_000)
+        #expect(
+            try await Self.begin(store, other, 3, rule: "captions", amountMsat: 200_000, limits: limits) == .approved)
+    }
+
+    @Test func aFailedPaymentReleasesItsReservation() async throws {
+        let dir = try TemporaryDirectory(prefix: "budget")
+        defer { dir.remove() }
+        let store = try Store.open(stateFolder: dir.path)
+        let limits = Self.limits(daily: 1_000_000)
+        // 600 + 100 fee reserved: another 400 does not fit while the reservation lives.
+        let first = try await Self.invoicedJob(store, 1, amountMsat: 600_000)
+        #expect(
+            try await Self.begin(store, first, 1, amountMsat: 600_000, maxFeeMsat: 100_000, limits: limits) == .approved
+        )
+        let second = try await Self.invoicedJob(store, 2, amountMsat: 400_000)
+        let whileReserved = try await Self.begin(store, second, 2, amountMsat: 400_000, limits: limits)
+        #expect(whileReserved != .approved)
+        #expect(try await Self.state(store, second) == (.held, .dailyBudget))
+        // The wallet says the first payment failed: its reservation is released and the same 400 now fits.
+        try await store.recordPaymentFailed(
+            jobID: first, paymentHash: Self.hash(1), reason: JobReason(.paymentFailed, "no route"), next: .queued,
+            notBefore: nil, at: testDate())
+        let third = try await Self.invoicedJob(store, 3, amountMsat: 400_000)
+        #expect(try await Self.begin(store, third, 3, amountMsat: 400_000, limits: limits) == .approved)
+        // A paid one turns its reservation into spend and fee, never both: 400 spent + 0 reserved.
+        try await store.recordPaid(jobID: third, paymentHash: Self.hash(3), preimage: "00", feeMsat: 0, at: testDate())
+        let ledger = try await store.reader.read { db in
+            try Int64.fetchOne(
+                db,
+                sql: """
+                    SELECT COALESCE(SUM(CASE kind WHEN 'reserve' THEN amount_msat WHEN 'release' THEN -amount_msat
+                    ELSE 0 END), 0) FROM ledger
+                    """)
+        }
+        #expect(ledger == 0, "a reservation outlived its payment")
+    }
+
+    @Test func workersRacingForTheLastSatsNeverOvershoot() async throws {
+        let dir = try TemporaryDirectory(prefix: "budget")
+        defer { dir.remove() }
+        // Two daemons' pools and many workers: 10 invoices of 300 sats against 1,000 sats left today.
+        let stores = [try Store.open(stateFolder: dir.path), try Store.open(stateFolder: dir.path)]
+        let limits = Self.limits(daily: 1_000_000)
+        var ids: [Int64] = []
+        for number in 1...10 { ids.append(try await Self.invoicedJob(stores[0], number, amountMsat: 300_000)) }
+        let approved = await withTaskGroup(of: Bool.self) { group in
+            for (index, id) in ids.enumerated() {
+                group.addTask {
+                    let outcome = try? await Self.begin(
+                        stores[index % 2], id, index + 1, amountMsat: 300_000, limits: limits)
+                    return outcome == .approved
+                }
+            }
+            return await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+        }
+        #expect(approved == 3)
+        let reserved = try await stores[0].reader.read { db in
+            try Int64.fetchOne(db, sql: "SELECT COALESCE(SUM(amount_msat), 0) FROM ledger WHERE kind = 'reserve'")
+        }
+        #expect(reserved == 900_000)
+        let paying = try await stores[0].reader.read { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM jobs WHERE state = 'paying'")
+        }
+        #expect(paying == 3)
+    }
+}
