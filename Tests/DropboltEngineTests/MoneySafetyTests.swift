@@ -166,6 +166,24 @@ struct MoneySafetyTests {
         #expect(!FileManager.default.fileExists(atPath: state + "/spool/job-\(id).answer"))
     }
 
+    @Test func anOutputWrittenBeforeAKillIsTakenAsDoneNotWrittenTwice() async throws {
+        // A kill after the output was written from the spooled answer but before `done` was committed.
+        let harness = try DaemonHarness()
+        defer { harness.directory.remove() }
+        let (path, _, _) = try await paidJobWithSpooledAnswer(
+            harness, file: "inbox/captions/written.png", answer: Array(#"{"content": "Written before."}"#.utf8))
+        let target = harness.directory.url("inbox/captions/written.txt")
+        try Data("Written before.\n".utf8).write(to: URL(fileURLWithPath: target))
+        try await harness.withDaemon(processJobs: true) { _ in
+            let done = try await harness.waitForJob(path, state: .done)
+            #expect(done.outputPath == target)
+            #expect(done.paidRequests == 0)
+        }
+        let siblings = try FileManager.default.contentsOfDirectory(atPath: harness.directory.url("inbox/captions"))
+            .filter { $0.hasPrefix("written") }.sorted()
+        #expect(siblings == ["written.png", "written.txt"])
+    }
+
     @Test func anUnreadablePaidAnswerIsKeptForTheUserAndTheJobNeedsAttention() async throws {
         let harness = try DaemonHarness()
         defer { harness.directory.remove() }

@@ -7,7 +7,9 @@ import Logging
 
 // paid → fetched → done
 extension JobProcessor {
-    func fetch(_ job: JobRecord, logger: Logger) async throws {
+    /// Sends the paid request (or uses an answer spooled earlier). `requestCounted` is true when the commit that
+    /// recorded the payment already counted this request (``Store/recordPaid(jobID:paymentHash:preimage:feeMsat:countingRequest:at:)``).
+    func fetch(_ job: JobRecord, requestCounted: Bool = false, logger: Logger) async throws {
         let id = job.id ?? 0
         // Disabled rules still finish what they paid for; a deleted rule file holds the job until it is back.
         guard let rule = rule(named: job.rule, enabledOnly: false) else {
@@ -37,7 +39,7 @@ extension JobProcessor {
         let endpoint: Sats4AIEndpoint = rule.action == .edit ? .imageEdit : .analyzeImage
         // Counted durably before the request leaves: a 401 for a token sent before means the provider took it on a
         // request whose answer never became durable here.
-        try await store.recordPaidRequestSent(jobID: id, at: Date())
+        if !requestCounted { try await store.recordPaidRequestSent(jobID: id, at: Date()) }
         let reply: ProviderReply
         let sent = ContinuousClock.now
         let outcome: PaidReplyOutcome
@@ -45,7 +47,8 @@ extension JobProcessor {
             defer { context.metrics.observe(.providerRequest, since: sent) }
             reply = try await context.provider.post(endpoint, body: body, authorization: credential.authorizationHeader)
             outcome = PaidReplyOutcome.decide(
-                status: reply.status, error: reply.errorBody, earlierPaidRequests: job.paidRequests, deadline: deadline,
+                status: reply.status, error: reply.errorBody,
+                earlierPaidRequests: requestCounted ? job.paidRequests - 1 : job.paidRequests, deadline: deadline,
                 now: Date())
         } catch {
             try await apply(PaidReplyOutcome.unanswered(problem: "\(error)", deadline: deadline, now: Date()), id, logger)
@@ -87,16 +90,17 @@ extension JobProcessor {
         }
     }
 
-    /// Turns a 200's body into output bytes, spools them (`fetched`), then writes the output.
+    /// Turns a 200's body into output bytes and writes the output (`done`); bytes that cannot be had from the
+    /// answer again (a download), or an output that cannot be written yet, are spooled first (`fetched`).
     ///
     /// A paid answer that cannot be read is kept in `kept/` for the user and the job needs attention.
     func keepAnswer(
         _ job: JobRecord, from state: JobState, rule: Rule, answer: [UInt8], durable: Bool, logger: Logger
     ) async throws {
         let id = job.id ?? 0
-        let bytes: [UInt8]
+        let output: ProviderOutput
         do {
-            bytes = try await context.provider.outputBytes(for: rule.action, answer: answer)
+            output = try await context.provider.output(for: rule.action, answer: answer)
         } catch {
             guard state == .paid else {
                 try await hold(
@@ -115,6 +119,19 @@ extension JobProcessor {
             return
         }
         let target = job.outputPath ?? rule.outputPath(forInput: job.path, date: job.createdAt)
+        if !output.downloaded {
+            // The answer is durable and gives the same bytes again, so the output goes straight beside the original
+            // (OutputWriter is idempotent): no result spool, no `fetched` commit. Only if that write fails is the
+            // result spooled for a later try.
+            do {
+                let written = try await OutputWriter(store: store).write(output.bytes, target: target, originalPath: job.path)
+                try await recordDone(job, from: state, bytes: output.bytes, written: written, logger: logger)
+                return
+            } catch {
+                logger.warning("the output could not be written yet; keeping the result", metadata: ["error": "\(error)"])
+            }
+        }
+        let bytes = output.bytes
         let resultPath = context.spool.resultPath(job: id)
         do {
             try context.spool.write(bytes, to: resultPath)
@@ -123,16 +140,25 @@ extension JobProcessor {
             // straight away rather than lose it.
             logger.error("the result could not be spooled; writing the output directly", metadata: ["error": "\(error)"])
             let written = try await OutputWriter(store: store).write(bytes, target: target, originalPath: job.path)
-            try await store.recordDone(
-                jobID: id, from: state, originalPath: job.path, outputPath: written, outputSHA256: Self.sha256Hex(bytes),
-                size: Int64(bytes.count), at: Date())
-            context.spool.remove(job: id)
+            try await recordDone(job, from: state, bytes: bytes, written: written, logger: logger)
             return
         }
         try await store.recordIntendedOutput(jobID: id, path: target)
         try await store.recordFetched(jobID: id, from: state, resultPath: resultPath, at: Date())
         if durable { unlink(context.spool.answerPath(job: id)) }
         if let job = try await store.job(id: id) { try await writeOutput(job, logger: logger) }
+    }
+
+    /// Records the output as ours and the job `done` (durably), then clears the job's spool files.
+    private func recordDone(
+        _ job: JobRecord, from state: JobState, bytes: [UInt8], written: String, logger: Logger
+    ) async throws {
+        try await store.recordDone(
+            jobID: job.id ?? 0, from: state, originalPath: job.path, outputPath: written,
+            outputSHA256: Self.sha256Hex(bytes), size: Int64(bytes.count), at: Date())
+        context.spool.remove(job: job.id ?? 0)
+        // The one line per finished job: rule, file and job id come with the logger's metadata.
+        logger.info("job done", metadata: Self.outcomeMetadata(job, output: written))
     }
 
     func writeOutput(_ job: JobRecord, logger: Logger) async throws {
@@ -151,11 +177,6 @@ extension JobProcessor {
             return
         }
         let written = try await OutputWriter(store: store).write(bytes, target: target, originalPath: job.path)
-        try await store.recordDone(
-            jobID: id, from: .fetched, originalPath: job.path, outputPath: written, outputSHA256: Self.sha256Hex(bytes),
-            size: Int64(bytes.count), at: Date())
-        context.spool.remove(job: id)
-        // The one line per finished job: rule, file and job id come with the logger's metadata.
-        logger.info("job done", metadata: Self.outcomeMetadata(job, output: written))
+        try await recordDone(job, from: .fetched, bytes: bytes, written: written, logger: logger)
     }
 }

@@ -142,15 +142,21 @@ extension Store {
 
     /// Step 4: the wallet paid. The reservation becomes spend and fee; the payment row keeps the preimage.
     ///
+    /// With `countingRequest`, the same commit also counts the paid request the caller sends next, as
+    /// ``recordPaidRequestSent(jobID:at:)`` would.
     /// - Throws: ``StoreError/stateConflict`` when the job is no longer `paying`.
     public func recordPaid(
-        jobID: Int64, paymentHash: String, preimage: String, feeMsat: Int64, at now: Date
+        jobID: Int64, paymentHash: String, preimage: String, feeMsat: Int64, countingRequest: Bool = false,
+        at now: Date
     ) async throws {
         try await durableWrite("record payment of job \(jobID)") { db in
             try Self.transition(
                 db, jobID: jobID, from: .paying,
-                set: "state = 'paid', fee_msat = ?, reason = NULL, reason_code = NULL, not_before = NULL, updated_at = ?",
-                [feeMsat, now.databaseText])
+                set: """
+                    state = 'paid', fee_msat = ?, paid_requests = paid_requests + ?, reason = NULL, reason_code = NULL,
+                    not_before = NULL, updated_at = ?
+                    """,
+                [feeMsat, countingRequest ? 1 : 0, now.databaseText])
             guard let payment = try PaymentRecord.filter(PaymentRecord.Columns.paymentHash == paymentHash).fetchOne(db),
                 let job = try JobRecord.fetchOne(db, key: jobID)
             else { throw StoreError.queryFailed }
