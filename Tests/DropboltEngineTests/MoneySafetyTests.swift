@@ -82,11 +82,10 @@ struct MoneySafetyTests {
             let invoice = try Invoice.decode(challenge.invoice)
             _ = try await world.wallet.pay(invoice, maxFee: .zero)
             let writer = try Store.open(stateFolder: state)
-            try await writer.recordRequestSpooled(
-                jobID: id, from: .queued, path: requestPath, sha256: JobProcessor.sha256Hex(body), at: Date())
             try await writer.recordInvoiced(
                 jobID: id, from: .queued, invoice: invoice.string, paymentHash: invoice.paymentHashHex,
-                amountMsat: invoice.amount?.rawValue ?? 0, token: challenge.token, at: Date())
+                amountMsat: invoice.amount?.rawValue ?? 0, token: challenge.token, requestPath: requestPath,
+                requestSHA256: JobProcessor.sha256Hex(body), at: Date())
             try writer.close()
 
             try await harness.withDaemon(wallet: world.wallet) { _ in

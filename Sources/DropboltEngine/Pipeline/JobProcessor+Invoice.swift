@@ -43,10 +43,10 @@ extension JobProcessor {
         }
         // The image and its request body live only inside `sendUnpaid`: the paid retry reads the spooled body
         // again, and keeping both copies alive through the payment doubled the peak memory for big images.
-        guard let reply = try await sendUnpaid(job, rule: rule, logger: logger) else { return }
+        guard let (reply, request) = try await sendUnpaid(job, rule: rule, logger: logger) else { return }
         switch reply.status {
         case 402:
-            try await invoiced(job, rule: rule, reply: reply, logger: logger)
+            try await invoiced(job, rule: rule, reply: reply, request: request, logger: logger)
         case 200:
             // Served without payment: keep the result like a paid one.
             try await keepAnswer(job, from: job.state, rule: rule, answer: reply.body, durable: false, logger: logger)
@@ -102,11 +102,17 @@ extension JobProcessor {
         }
     }
 
+    /// A request body written to the spool but not yet recorded in the job's row.
+    struct SpooledRequest {
+        var path: String
+        var sha256: String
+    }
+
     /// Reads and checks the original, spools the request body and POSTs it unpaid; nil when the job was failed,
-    /// held or settled on the way (already recorded).
-    private func sendUnpaid(_ job: JobRecord, rule: Rule, logger: Logger) async throws -> ProviderReply? {
+    /// held or settled on the way (already recorded). The body's spool file is recorded with the invoice, in the
+    /// same commit (a crash before that loses nothing: no payment can have started).
+    private func sendUnpaid(_ job: JobRecord, rule: Rule, logger: Logger) async throws -> (ProviderReply, SpooledRequest?)? {
         let id = job.id ?? 0
-        let now = Date()
         guard let original = DurableFile.read(job.path, limit: context.maximumImageBytes) else {
             let exists = FileManager.default.fileExists(atPath: job.path)
             try await fail(
@@ -125,24 +131,26 @@ extension JobProcessor {
         }
         if try await settleDuplicate(job, rule: rule, logger: logger) { return nil }
 
+        var request: SpooledRequest?
         let body: [UInt8]
-        do {
-            body = try spooledBody(job) ?? Self.requestBody(for: rule, image: original)
-        } catch {
-            try await fail(id, from: job.state, JobReason(.requestUnbuildable, "cannot send this file: \(error)"), logger)
-            return nil
-        }
-        let requestPath = context.spool.requestPath(job: id)
-        if job.requestSHA256 != Self.sha256Hex(body) || !FileManager.default.fileExists(atPath: requestPath) {
-            try context.spool.write(body, to: requestPath)
-            try await store.recordRequestSpooled(
-                jobID: id, from: job.state, path: requestPath, sha256: Self.sha256Hex(body), at: now)
+        if let spooled = spooledBody(job) {
+            body = spooled
+        } else {
+            do {
+                body = try Self.requestBody(for: rule, image: original)
+            } catch {
+                try await fail(id, from: job.state, JobReason(.requestUnbuildable, "cannot send this file: \(error)"), logger)
+                return nil
+            }
+            let spooled = SpooledRequest(path: context.spool.requestPath(job: id), sha256: Self.sha256Hex(body))
+            try context.spool.write(body, to: spooled.path)
+            request = spooled
         }
         let endpoint: Sats4AIEndpoint = rule.action == .edit ? .imageEdit : .analyzeImage
         let sent = ContinuousClock.now
         defer { context.metrics.observe(.providerRequest, since: sent) }
         do {
-            return try await context.provider.post(endpoint, body: body)
+            return (try await context.provider.post(endpoint, body: body), request)
         } catch {
             try await hold(
                 id, from: job.state, JobReason(.providerUnreachable, "provider unreachable: \(error)"),
@@ -173,7 +181,9 @@ extension JobProcessor {
     }
 
     /// A 402 arrived: parse and check it, record `invoiced`, then pay (or quote, without a wallet).
-    private func invoiced(_ job: JobRecord, rule: Rule, reply: ProviderReply, logger: Logger) async throws {
+    private func invoiced(
+        _ job: JobRecord, rule: Rule, reply: ProviderReply, request: SpooledRequest?, logger: Logger
+    ) async throws {
         let id = job.id ?? 0
         let url = context.provider.url(of: rule.action == .edit ? .imageEdit : .analyzeImage)
         let now = Date()
@@ -192,7 +202,8 @@ extension JobProcessor {
             } else {
                 try await store.recordInvoiced(
                     jobID: id, from: job.state, invoice: expiredInvoice.string, paymentHash: expiredInvoice.paymentHashHex,
-                    amountMsat: expiredAmount.rawValue, token: expiredChallenge.token, at: now)
+                    amountMsat: expiredAmount.rawValue, token: expiredChallenge.token, requestPath: request?.path,
+                    requestSHA256: request?.sha256, at: now)
                 try await hold(id, from: .invoiced, reason, seconds: 30)
             }
             return
@@ -211,7 +222,8 @@ extension JobProcessor {
         }
         try await store.recordInvoiced(
             jobID: id, from: job.state, invoice: invoice.string, paymentHash: invoice.paymentHashHex,
-            amountMsat: amount.rawValue, token: challenge.token, at: now)
+            amountMsat: amount.rawValue, token: challenge.token, requestPath: request?.path,
+            requestSHA256: request?.sha256, at: now)
         // A stop began while the quote was on its way: start no payment now (the stop would have to wait for it and
         // the paid request); the next start looks the invoice up and asks again.
         if Task.isShuttingDownGracefully {

@@ -56,8 +56,9 @@ extension JobProcessor {
     func paid(_ id: Int64, hash: String, payment: Payment, logger: Logger) async throws {
         let now = Date()
         // The paid request follows at once, so the same durable commit counts it (one fsync fewer per job).
+        let preimage = Hex.string(payment.preimage)
         try await store.recordPaid(
-            jobID: id, paymentHash: hash, preimage: Hex.string(payment.preimage), feeMsat: payment.fee.rawValue,
+            jobID: id, paymentHash: hash, preimage: preimage, feeMsat: payment.fee.rawValue,
             countingRequest: payment.preimageMatchesHash, at: now)
         guard payment.preimageMatchesHash else {
             logger.error("wallet returned a preimage that does not match the payment hash")
@@ -70,7 +71,7 @@ extension JobProcessor {
             return
         }
         logger.info("paid", metadata: ["payment.fee_msat": "\(payment.fee.rawValue)"])
-        if let job = try await store.job(id: id) { try await fetch(job, requestCounted: true, logger: logger) }
+        if let job = try await store.job(id: id) { try await fetch(job, justPaid: JustPaid(preimageHex: preimage, settledAt: now), logger: logger) }
     }
 
     /// A job in `paying` (after a crash or an unclear answer) is only ever looked up, never paid again.

@@ -7,9 +7,17 @@ import Logging
 
 // paid → fetched → done
 extension JobProcessor {
-    /// Sends the paid request (or uses an answer spooled earlier). `requestCounted` is true when the commit that
-    /// recorded the payment already counted this request (``Store/recordPaid(jobID:paymentHash:preimage:feeMsat:countingRequest:at:)``).
-    func fetch(_ job: JobRecord, requestCounted: Bool = false, logger: Logger) async throws {
+    /// A payment this run just recorded, with the request it counted
+    /// (``Store/recordPaid(jobID:paymentHash:preimage:feeMsat:countingRequest:at:)``).
+    struct JustPaid {
+        var preimageHex: String
+        var settledAt: Date
+    }
+
+    /// Sends the paid request (or uses an answer spooled earlier). `justPaid` comes from the payment this run just
+    /// made: its request is already counted and its preimage need not be read back.
+    func fetch(_ job: JobRecord, justPaid: JustPaid? = nil, logger: Logger) async throws {
+        let requestCounted = justPaid != nil
         let id = job.id ?? 0
         // Disabled rules still finish what they paid for; a deleted rule file holds the job until it is back.
         guard let rule = rule(named: job.rule, enabledOnly: false) else {
@@ -21,9 +29,17 @@ extension JobProcessor {
             try await keepAnswer(job, from: .paid, rule: rule, answer: answer, durable: true, logger: logger)
             return
         }
-        guard let hash = job.paymentHash, let payment = try await store.payment(hash: hash),
-            let preimage = payment.preimage, let token = job.credential
-        else {
+        let paid: JustPaid?
+        if let justPaid {
+            paid = justPaid
+        } else if let hash = job.paymentHash, let payment = try await store.payment(hash: hash),
+            let preimage = payment.preimage
+        {
+            paid = JustPaid(preimageHex: preimage, settledAt: payment.settledAt ?? payment.createdAt)
+        } else {
+            paid = nil
+        }
+        guard let paid, let token = job.credential else {
             try await attention(
                 id, from: .paid, JobReason(.paidWithoutCredential, "paid, but the credential is incomplete"), logger)
             return
@@ -34,8 +50,8 @@ extension JobProcessor {
                 JobReason(.paidRequestMissing, "paid, but the spooled request body is missing or damaged"), logger)
             return
         }
-        let credential = try L402Credential(token: token, preimageHex: preimage)
-        let deadline = (payment.settledAt ?? payment.createdAt).addingTimeInterval(context.tokenValidity)
+        let credential = try L402Credential(token: token, preimageHex: paid.preimageHex)
+        let deadline = paid.settledAt.addingTimeInterval(context.tokenValidity)
         let endpoint: Sats4AIEndpoint = rule.action == .edit ? .imageEdit : .analyzeImage
         // Counted durably before the request leaves: a 401 for a token sent before means the provider took it on a
         // request whose answer never became durable here.

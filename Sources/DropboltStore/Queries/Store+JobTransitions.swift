@@ -35,30 +35,22 @@ extension Store {
         }
     }
 
-    /// Step 1: the request body is spooled (its path and SHA-256 recorded) before the first POST.
-    public func recordRequestSpooled(
-        jobID: Int64, from state: JobState, path: String, sha256: String, at now: Date
-    ) async throws {
-        try await write("record spooled request of job \(jobID)") { db in
-            try Self.transition(
-                db, jobID: jobID, from: state, set: "request_path = ?, request_sha256 = ?, updated_at = ?",
-                [path, sha256, now.databaseText])
-        }
-    }
-
-    /// Step 2: the 402 arrived; the job is `invoiced` with its invoice, hash, amount and token.
+    /// Step 2: the 402 arrived; the job is `invoiced` with its invoice, hash, amount and token — and, in the same
+    /// commit, the spooled request body that 402 answered (`requestPath`, `requestSHA256`) when it is not recorded
+    /// yet: the paid request must send exactly those bytes.
     public func recordInvoiced(
         jobID: Int64, from state: JobState, invoice: String, paymentHash: String, amountMsat: Int64, token: String,
-        at now: Date
+        requestPath: String? = nil, requestSHA256: String? = nil, at now: Date
     ) async throws {
         try await write("record invoice of job \(jobID)") { db in
             try Self.transition(
                 db, jobID: jobID, from: state,
                 set: """
                     state = 'invoiced', invoice = ?, payment_hash = ?, amount_msat = ?, credential = ?, reason = NULL,
-                    reason_code = NULL, not_before = NULL, attempts = attempts + 1, updated_at = ?
+                    reason_code = NULL, not_before = NULL, attempts = attempts + 1,
+                    request_path = COALESCE(?, request_path), request_sha256 = COALESCE(?, request_sha256), updated_at = ?
                     """,
-                [invoice, paymentHash, amountMsat, token, now.databaseText])
+                [invoice, paymentHash, amountMsat, token, requestPath, requestSHA256, now.databaseText])
         }
     }
 
