@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 SWIFT ?= swift
 APT_PACKAGES := libinotifytools0-dev libsqlite3-dev libsecp256k1-dev inotify-tools tzdata systemd
-BENCH_APT_PACKAGES := inotify-tools findutils hyperfine coreutils python3 curl
+BENCH_APT_PACKAGES := inotify-tools findutils hyperfine coreutils time python3 python3-venv curl jq sqlite3
 # Only for `make test`: the status page is checked in a real headless browser, /metrics with Prometheus' parser.
 TEST_APT_PACKAGES := chromium python3-prometheus-client
 CONFIG ?= dropbolt.yaml
@@ -18,9 +18,11 @@ deps:
 test-deps:
 	@tools/apt-install.sh $(TEST_APT_PACKAGES)
 
-## bench-deps: the tools the benchmarks use as baselines and drivers (only what is missing).
+## bench-deps: the tools the benchmarks use as baselines and drivers (only what is missing), and the venv with
+## l402kit for the paid-path baseline (.build-bench/venv).
 bench-deps:
 	@tools/apt-install.sh $(BENCH_APT_PACKAGES)
+	@tools/bench-venv.sh
 
 build: deps
 	$(SWIFT) build
@@ -69,9 +71,10 @@ chaos-quick: build lnbits
 lnbits:
 	tools/lnbits/install.sh
 
-## bench: whole-process measurements with baselines from the same run (see bench/README.md).
+## bench: whole-process measurements with baselines from the same run (see bench/README.md); the report goes to
+## bench/results/. BENCH_ARGS passes flags, e.g. `make bench BENCH_ARGS="--only paid --quick"`.
 bench: deps bench-deps release lnbits
-	SWIFT=$(SWIFT) bench/run.sh
+	SWIFT=$(SWIFT) bench/run.sh $(BENCH_ARGS)
 
 ## fuzz: build the libFuzzer targets in Fuzz/ and run each for FUZZ_SECONDS (see Fuzz/README.md); exits non-zero
 ## on any crash, timeout or OOM and leaves the input in Fuzz/artifacts/<target>/. FUZZ_TARGETS picks some.

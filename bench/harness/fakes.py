@@ -1,0 +1,169 @@
+"""`dropbolt-fakes`: a real LNbits (FakeWallet funding) and the fake sats4ai provider on loopback, for the rows
+that pay; and the temp trees of daemons that pay through them."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+from .dropbolt import write_key_file
+from .processes import (HarnessError, LineStream, forget, log, register_stop_first, spawn, stop,
+                        unregister_stop_first)
+
+FAKES_READY_TIMEOUT_S = 120.0  # dropbolt-fakes starts LNbits: 4-15 s normally
+FAKES_STOP_TIMEOUT_S = 20.0  # it stops LNbits (SIGTERM, SIGKILL after 5 s) before it exits
+
+PAID_CONFIG_YAML = """\
+rules: rules
+state: state
+settle_seconds: 0
+rescan_minutes: 0
+workers: 2
+provider:
+  url: {provider}
+  timeout_seconds: 120
+wallet:
+  kind: lnbits
+  url: {lnbits}
+  key_file: {key_file}
+  max_fee_sats: 10
+budget:
+  max_sats_per_image: 1000
+  daily_sats: 10000000
+  monthly_sats: 100000000
+"""
+
+EDIT_PROMPT = "Remove the background"
+EDIT_RULE_YAML = f"""\
+watch: inbox
+action: edit
+prompt: {EDIT_PROMPT}
+format: png
+output: "{{stem}}.nobg.{{format}}"
+"""
+ANALYZE_RULE_YAML = """\
+watch: inbox
+action: analyze
+output: "{stem}.txt"
+"""
+
+
+def lnbits_processes(data_prefix: str) -> list[int]:
+    """Pids of processes whose LNBITS_DATA_FOLDER lies under `data_prefix` (i.e. LNbits servers we started)."""
+    pids = []
+    needle = f"LNBITS_DATA_FOLDER={data_prefix}".encode()
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            environ = Path(f"/proc/{entry}/environ").read_bytes()
+        except OSError:
+            continue
+        if any(var.startswith(needle) for var in environ.split(b"\0")):
+            pids.append(int(entry))
+    return pids
+
+
+def kill_stray_lnbits(data_prefix: str) -> list[int]:
+    """SIGTERM, then SIGKILL, every LNbits process started under `data_prefix`; returns those it found."""
+    found = lnbits_processes(data_prefix)
+    if not found:
+        return []
+    log(f"stopping stray LNbits processes {found}")
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        for pid in lnbits_processes(data_prefix):
+            try:
+                os.kill(pid, sig)
+            except ProcessLookupError:
+                pass
+        deadline = time.monotonic() + 5
+        while lnbits_processes(data_prefix) and time.monotonic() < deadline:
+            time.sleep(0.1)
+    return found
+
+
+class Fakes:
+    """`dropbolt-fakes <folder>`: starts LNbits and the fake provider, prints where they are, runs until its
+    standard input closes; then prints a JSON summary (paid requests, violations) and stops LNbits."""
+
+    def __init__(self, binary: Path, folder: Path):
+        self.folder = folder
+        self.proc = spawn([str(binary), str(folder)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE)
+        register_stop_first(self)
+        self.out = LineStream(self.proc.stdout, "dropbolt-fakes stdout")
+        self.err = LineStream(self.proc.stderr, "dropbolt-fakes stderr")
+        self.summary = ""  # its last stderr line: "paid requests N, violations M, ..."
+        self.violations: list[str] | None = None  # from its JSON summary line, once stopped
+        started = time.monotonic()
+        try:
+            hit = self.out.wait_for(lambda line: line.startswith("{"), FAKES_READY_TIMEOUT_S)
+        except HarnessError as error:
+            self.stop()
+            raise HarnessError(f"dropbolt-fakes exited before it was ready: {error}; stderr:\n  "
+                               + "\n  ".join(self.err.drain()))
+        if hit is None:
+            self.stop()
+            raise HarnessError(f"dropbolt-fakes printed nothing within {FAKES_READY_TIMEOUT_S:.0f} s")
+        self.ready_s = time.monotonic() - started
+        info = json.loads(hit[1])
+        self.provider, self.lnbits, self.adminkey = info["provider"], info["lnbits"], info["payer_adminkey"]
+        self.inkey = info["payer_inkey"]
+
+    def payer_balance_msat(self) -> int | None:
+        """The payer wallet's balance (GET /api/v1/wallet with its invoice key)."""
+        request = urllib.request.Request(self.lnbits + "/api/v1/wallet", headers={"X-Api-Key": self.inkey})
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return json.loads(response.read()).get("balance")
+        except (OSError, ValueError):
+            return None
+
+    def stop(self) -> None:
+        """Closes its stdin (it then stops LNbits and exits); SIGTERM, SIGKILL if it does not; then makes sure no
+        LNbits it started is left."""
+        unregister_stop_first(self)
+        if self.proc.poll() is None:
+            try:
+                self.proc.stdin.close()
+            except OSError:
+                pass
+            try:
+                self.proc.wait(timeout=FAKES_STOP_TIMEOUT_S)
+            except subprocess.TimeoutExpired:
+                log("dropbolt-fakes did not exit when its stdin closed; SIGTERM")
+                stop(self.proc, grace_s=FAKES_STOP_TIMEOUT_S)
+        forget(self.proc)
+        time.sleep(0.2)  # let the reader threads take the last lines
+        lines = self.err.drain()
+        self.summary = next((line for line in reversed(lines) if "paid requests" in line), "")
+        for line in self.out.drain():
+            if line.startswith('{"summary"'):
+                try:
+                    self.violations = json.loads(line)["summary"].get("violations", [])
+                except (ValueError, KeyError, AttributeError):
+                    pass
+        kill_stray_lnbits(str(self.folder))
+
+    def __repr__(self) -> str:
+        return f"dropbolt-fakes (pid {self.proc.pid})"
+
+
+def make_paid_tree(root: Path, fakes: Fakes, rule_yaml: str, provider: str | None = None,
+                   timeout_s: int = 120) -> Path:
+    """A daemon tree that pays through the fakes' LNbits: inbox, staging (same file system), rules, key file."""
+    (root / "inbox").mkdir(parents=True)
+    (root / "rules").mkdir()
+    (root / "staging").mkdir()
+    key_file = write_key_file(root / "wallet.key", fakes.adminkey)
+    config = root / "dropbolt.yaml"
+    config.write_text(PAID_CONFIG_YAML.format(provider=provider or fakes.provider, lnbits=fakes.lnbits,
+                                              key_file=key_file)
+                      .replace("timeout_seconds: 120", f"timeout_seconds: {timeout_s}"))
+    (root / "rules" / "bench.yaml").write_text(rule_yaml)
+    return config
