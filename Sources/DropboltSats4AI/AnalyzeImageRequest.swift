@@ -40,14 +40,33 @@ public struct AnalyzeImageRequest: Sendable, Hashable {
         payload = .file(bytes: imageBytes, mimeType: mimeType)
     }
 
+    /// Creates a request whose image file is streamed into the body by the caller (``bodyFrame()``); `head` is
+    /// the file's first bytes, enough to tell its type.
+    ///
+    /// - Throws: as ``init(imageBytes:prompt:modelId:)``.
+    public init(streamedImageHead head: [UInt8], prompt: String? = nil, modelId: String? = nil) throws(Sats4AIError) {
+        let mimeType = try ImageContentType.checkedMediaType(of: head)
+        self.init(image: "", prompt: prompt, modelId: modelId)
+        payload = .streamed(mimeType: mimeType)
+    }
+
     /// The JSON body, deterministic to the byte: the same request always gives the same bytes.
     ///
     /// - Throws: ``Sats4AIError`` `emptyImage` when ``image`` is empty.
     public func encodedBody() throws(Sats4AIError) -> [UInt8] {
+        CanonicalJSON.object(try members())
+    }
+
+    /// The body around a streamed image, for a request made with ``init(streamedImageHead:prompt:modelId:)``.
+    public func bodyFrame() throws(Sats4AIError) -> RequestBodyFrame {
+        CanonicalJSON.frame(try members())
+    }
+
+    private func members() throws(Sats4AIError) -> [(key: String, value: CanonicalJSON.Value)] {
         guard !payload.isEmpty else { throw .emptyImage("the image to analyze is empty") }
         var members: [(key: String, value: CanonicalJSON.Value)] = [("image", payload.jsonValue)]
         if let prompt, !prompt.isEmpty { members.append(("prompt", .text(prompt))) }
         if let modelId, !modelId.isEmpty { members.append(("modelId", .text(modelId))) }
-        return CanonicalJSON.object(members)
+        return members
     }
 }

@@ -37,13 +37,6 @@ enum Base64 {
 
     /// Appends the encoding of `bytes` to `output`.
     static func append(_ bytes: [UInt8], to output: inout [UInt8]) {
-        let start = output.count
-        let count = encodedCount(of: bytes.count)
-        output.append(contentsOf: repeatElement(0, count: count))
-        output.withUnsafeMutableBufferPointer { buffer in
-            bytes.withUnsafeBufferPointer { source in
-                encode(source, into: UnsafeMutableBufferPointer(rebasing: buffer[start..<start + count]))
-            }
-        }
+        bytes.withUnsafeBytes { RequestBodyFrame.appendBase64(of: $0, to: &output) }
     }
 }

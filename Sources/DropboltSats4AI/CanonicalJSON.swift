@@ -13,6 +13,8 @@ enum CanonicalJSON {
         case text(String)
         /// `data:<mimeType>;base64,<base64 of bytes>`; the media type must be plain ASCII such as `image/png`.
         case dataURL(mimeType: String, bytes: [UInt8])
+        /// `data:<mimeType>;base64,` and the closing quote, with the base64 left to the caller (``frame(_:)``).
+        case streamedDataURL(mimeType: String)
 
         /// Bytes this value takes in the output, quotes included (a lower bound for text that needs escapes).
         fileprivate var encodedCountEstimate: Int {
@@ -20,6 +22,7 @@ enum CanonicalJSON {
             case .text(let text): return text.utf8.count + 2
             case .dataURL(let mimeType, let bytes):
                 return 15 + mimeType.utf8.count + Base64.encodedCount(of: bytes.count)
+            case .streamedDataURL(let mimeType): return 15 + mimeType.utf8.count
             }
         }
     }
@@ -31,6 +34,19 @@ enum CanonicalJSON {
 
     /// The object `{ "key": value, … }` for the given members; keys must be distinct.
     static func object(_ members: [(key: String, value: Value)]) -> [UInt8] {
+        write(members).bytes
+    }
+
+    /// The object cut where the base64 of its one ``Value/streamedDataURL(mimeType:)`` member goes.
+    static func frame(_ members: [(key: String, value: Value)]) -> RequestBodyFrame {
+        let (bytes, cut) = write(members)
+        guard let cut else { preconditionFailure("a request body frame needs a streamed image member") }
+        return RequestBodyFrame(prefix: Array(bytes[..<cut]), suffix: Array(bytes[cut...]))
+    }
+
+    /// The object's bytes, and where the base64 of a streamed member would be inserted.
+    private static func write(_ members: [(key: String, value: Value)]) -> (bytes: [UInt8], cut: Int?) {
+        var cut: Int?
         let sorted = members.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
         var output: [UInt8] = [UInt8(ascii: "{")]
         output.reserveCapacity(members.reduce(2) { $0 + $1.key.utf8.count + $1.value.encodedCountEstimate + 4 })
@@ -46,10 +62,14 @@ enum CanonicalJSON {
                 output.append(contentsOf: "\"data:\(mimeType);base64,".utf8)
                 Base64.append(bytes, to: &output)
                 output.append(UInt8(ascii: "\""))
+            case .streamedDataURL(let mimeType):
+                output.append(contentsOf: "\"data:\(mimeType);base64,".utf8)
+                cut = output.count
+                output.append(UInt8(ascii: "\""))
             }
         }
         output.append(UInt8(ascii: "}"))
-        return output
+        return (output, cut)
     }
 
     private static func appendString(_ string: String, to output: inout [UInt8]) {

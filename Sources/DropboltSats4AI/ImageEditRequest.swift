@@ -60,11 +60,37 @@ public struct ImageEditRequest: Sendable, Hashable {
         payload = .file(bytes: imageBytes, mimeType: mimeType)
     }
 
+    /// Creates a request whose image file is streamed into the body by the caller (``bodyFrame()``); `head` is
+    /// the file's first bytes, enough to tell its type.
+    ///
+    /// - Throws: as ``init(prompt:imageBytes:aspectRatio:outputFormat:modelId:)``.
+    public init(
+        prompt: String,
+        streamedImageHead head: [UInt8],
+        aspectRatio: String? = nil,
+        outputFormat: String? = nil,
+        modelId: String? = nil
+    ) throws(Sats4AIError) {
+        let mimeType = try ImageContentType.checkedMediaType(of: head)
+        self.init(prompt: prompt, image: "", aspectRatio: aspectRatio, outputFormat: outputFormat, modelId: modelId)
+        payload = .streamed(mimeType: mimeType)
+    }
+
     /// The JSON body, deterministic to the byte: the same request always gives the same bytes.
     ///
     /// - Throws: ``Sats4AIError`` `emptyPrompt` or `emptyImage`; the provider would reject them after minting an
     ///   invoice, or worse, after payment.
     public func encodedBody() throws(Sats4AIError) -> [UInt8] {
+        CanonicalJSON.object(try members())
+    }
+
+    /// The body around a streamed image, for a request made with
+    /// ``init(prompt:streamedImageHead:aspectRatio:outputFormat:modelId:)``.
+    public func bodyFrame() throws(Sats4AIError) -> RequestBodyFrame {
+        CanonicalJSON.frame(try members())
+    }
+
+    private func members() throws(Sats4AIError) -> [(key: String, value: CanonicalJSON.Value)] {
         guard !prompt.isEmpty else { throw .emptyPrompt("an image edit needs a prompt") }
         guard !payload.isEmpty else { throw .emptyImage("the image to edit is empty") }
         var members: [(key: String, value: CanonicalJSON.Value)] = [
@@ -73,6 +99,6 @@ public struct ImageEditRequest: Sendable, Hashable {
         if let aspectRatio, !aspectRatio.isEmpty { members.append(("aspect_ratio", .text(aspectRatio))) }
         if let outputFormat, !outputFormat.isEmpty { members.append(("output_format", .text(outputFormat))) }
         if let modelId, !modelId.isEmpty { members.append(("modelId", .text(modelId))) }
-        return CanonicalJSON.object(members)
+        return members
     }
 }

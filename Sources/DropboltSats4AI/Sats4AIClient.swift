@@ -68,15 +68,29 @@ public struct Sats4AIClient: Sendable {
     public func post(
         _ endpoint: Sats4AIEndpoint, body: [UInt8], authorization: String? = nil
     ) async throws(ProviderTransportError) -> ProviderReply {
+        try await post(endpoint, body: .bytes(body), authorization: authorization)
+    }
+
+    /// POSTs `body` (JSON, in memory or streamed from its spool file) to `endpoint`, with `authorization` on the
+    /// paid retry.
+    ///
+    /// - Throws: ``ProviderTransportError`` when no complete answer came back.
+    public func post(
+        _ endpoint: Sats4AIEndpoint, body: RequestBody, authorization: String? = nil
+    ) async throws(ProviderTransportError) -> ProviderReply {
         var request = HTTPClientRequest(url: url(of: endpoint))
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
         request.headers.add(name: "Accept", value: "application/json")
         request.headers.add(name: "User-Agent", value: "dropbolt")
         if let authorization { request.headers.add(name: "Authorization", value: authorization) }
-        // AsyncHTTPClient copies a contiguous array into 4 MB buffers: the same one copy as `ByteBuffer(bytes:)`,
-        // but in pieces rather than one more 27 MB block for a 20 MB image.
-        request.body = .bytes(body)
+        switch body {
+        case .bytes(let bytes):
+            request.body = .bytes(bytes)
+        case .file(let path, let length):
+            // A chunk at a time, as the connection takes it: a 27 MB body costs one chunk of memory.
+            request.body = .stream(FileChunks(path: path, chunkBytes: 1 << 20), length: .known(Int64(length)))
+        }
         return try await execute(request)
     }
 

@@ -140,6 +140,33 @@ struct PaidPathTests {
         }
     }
 
+    /// A body above the in-memory size is streamed from its spool file, unpaid and paid: the provider gets the
+    /// whole image, the same bytes both times, and one payment is made.
+    @Test func aBigImageIsStreamedFromTheSpoolBothTimesAndPaidOnce() async throws {
+        try await Self.withWorld { world in
+            let harness = world.harness
+            let size = 3_000_000
+            var image: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
+            var generator = SystemRandomNumberGenerator()
+            image += (8..<size).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            try await harness.withDaemon(wallet: world.wallet) { _ in
+                let original = try harness.directory.write("inbox/captions/big.png", data: Data(image))
+                try await waitUntil(timeout: .seconds(60), pollEvery: .milliseconds(100), what: "the big job done") {
+                    let jobs = try await harness.jobs()
+                    #expect(!jobs.contains { [.failed, .attention].contains($0.state) }, "\(jobs.map { $0.reason ?? "" })")
+                    return jobs.contains { $0.state == .done }
+                }
+                let caption = try String(contentsOfFile: (original as NSString).deletingPathExtension + ".txt", encoding: .utf8)
+                #expect(caption.contains("of \(size) bytes"), "\(caption)")
+                let state = try harness.configuration().stateFolder
+                #expect(try FileManager.default.contentsOfDirectory(atPath: state + "/spool").isEmpty)
+            }
+            #expect(try await world.outgoingPayments().count == 1)
+            #expect(world.provider.paidRequests == 1)
+            #expect(world.provider.violations.isEmpty, "\(world.provider.violations)")
+        }
+    }
+
     @Test func aPaymentRequiredAfterPayingNeedsAttentionAndIsNeverPaidTwice() async throws {
         try await Self.withWorld { world in
             let harness = world.harness

@@ -6,22 +6,22 @@ import Glibc
 enum FileHasher {
     /// The lowercase hex SHA-256 of the file at `path`, or nil when it cannot be read (it vanished).
     static func sha256(ofFileAt path: String) -> String? {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { return nil }
-        defer { close(descriptor) }
+        sha256AndSize(ofFileAt: path)?.sha256
+    }
+
+    /// The lowercase hex SHA-256 and the size of the file at `path`, or nil when it cannot be read.
+    static func sha256AndSize(ofFileAt path: String) -> (sha256: String, size: Int)? {
+        guard var reader = try? FileChunkReader(path: path) else { return nil }
         var hasher = SHA256()
-        let chunkSize = 1 << 20
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 16)
-        defer { buffer.deallocate() }
-        while true {
-            let count = read(descriptor, buffer.baseAddress, chunkSize)
-            if count == 0 { break }
-            if count < 0 {
-                if errno == EINTR { continue }
-                return nil
+        var size = 0
+        do {
+            while let chunk = try reader.next() {
+                hasher.update(bufferPointer: chunk)
+                size += chunk.count
             }
-            hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
+        } catch {
+            return nil
         }
-        return Hex.string(Array(hasher.finalize()))
+        return (Hex.string(Array(hasher.finalize())), size)
     }
 }

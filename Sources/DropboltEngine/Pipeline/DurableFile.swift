@@ -18,44 +18,75 @@ enum DurableFile {
     /// With `replace: false` the final step is `link(2)`, which fails with `EEXIST` instead of replacing a file
     /// that appeared meanwhile (``WriteError/alreadyExists``): a user's file is never overwritten, even in a race.
     static func write(_ bytes: [UInt8], to path: String, mode: mode_t = 0o644, replace: Bool = true) throws {
-        let folder = (path as NSString).deletingLastPathComponent
-        let name = (path as NSString).lastPathComponent
-        // Hidden, so the watcher ignores it; unique per process and call.
-        let temporary = folder + "/." + name + ".dropbolt-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).tmp"
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
-        guard descriptor >= 0 else { throw WriteError(path: temporary, operation: "create", errnoValue: errno) }
-        var failure: WriteError?
-        var offset = 0
-        bytes.withUnsafeBytes { buffer in
-            while offset < buffer.count {
-                let count = Glibc.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+        let writer = try Writer(path: path, mode: mode)
+        do {
+            try bytes.withUnsafeBytes { try writer.append($0) }
+            try writer.commit(replace: replace)
+        } catch {
+            writer.abandon()
+            throw error
+        }
+    }
+
+    /// A file written a piece at a time into a hidden temporary file beside `path`, then made durable and moved
+    /// into place by ``commit(replace:)``, or removed by ``abandon()``.
+    final class Writer {
+        let path: String
+        private let temporary: String
+        private var descriptor: Int32
+
+        /// Creates the temporary file (hidden, so the watcher ignores it; unique per process and call).
+        init(path: String, mode: mode_t) throws {
+            self.path = path
+            let folder = (path as NSString).deletingLastPathComponent
+            let name = (path as NSString).lastPathComponent
+            temporary = folder + "/." + name + ".dropbolt-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).tmp"
+            descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
+            guard descriptor >= 0 else { throw WriteError(path: temporary, operation: "create", errnoValue: errno) }
+        }
+
+        deinit { abandon() }
+
+        /// Appends `bytes` to the temporary file.
+        func append(_ bytes: UnsafeRawBufferPointer) throws {
+            var offset = 0
+            while offset < bytes.count {
+                let count = Glibc.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
                 if count < 0 {
                     if errno == EINTR { continue }
-                    failure = WriteError(path: temporary, operation: "write", errnoValue: errno)
-                    return
+                    throw WriteError(path: temporary, operation: "write", errnoValue: errno)
                 }
                 offset += count
             }
         }
-        if failure == nil, fsync(descriptor) != 0 { failure = WriteError(path: temporary, operation: "fsync", errnoValue: errno) }
-        close(descriptor)
-        if let failure {
-            unlink(temporary)
-            throw failure
-        }
-        if replace {
-            guard rename(temporary, path) == 0 else {
-                let error = WriteError(path: path, operation: "rename", errnoValue: errno)
+
+        /// `fsync`, then `rename` (or `link`, which refuses to replace) onto `path`, then `fsync` of the folder.
+        func commit(replace: Bool = true) throws {
+            if fsync(descriptor) != 0 { throw WriteError(path: temporary, operation: "fsync", errnoValue: errno) }
+            close(descriptor)
+            descriptor = -1
+            if replace {
+                guard rename(temporary, path) == 0 else {
+                    let error = WriteError(path: path, operation: "rename", errnoValue: errno)
+                    unlink(temporary)
+                    throw error
+                }
+            } else {
+                let linked = link(temporary, path)
+                let linkErrno = errno
                 unlink(temporary)
-                throw error
+                guard linked == 0 else { throw WriteError(path: path, operation: "link", errnoValue: linkErrno) }
             }
-        } else {
-            let linked = link(temporary, path)
-            let linkErrno = errno
-            unlink(temporary)
-            guard linked == 0 else { throw WriteError(path: path, operation: "link", errnoValue: linkErrno) }
+            syncFolder((path as NSString).deletingLastPathComponent)
         }
-        syncFolder(folder)
+
+        /// Closes and removes the temporary file, if it is still there (nothing was committed).
+        func abandon() {
+            guard descriptor >= 0 else { return }
+            close(descriptor)
+            descriptor = -1
+            unlink(temporary)
+        }
     }
 
     /// Makes a rename or unlink in `folder` durable.

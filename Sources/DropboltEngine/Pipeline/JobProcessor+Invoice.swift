@@ -108,43 +108,44 @@ extension JobProcessor {
         var sha256: String
     }
 
-    /// Reads and checks the original, spools the request body and POSTs it unpaid; nil when the job was failed,
-    /// held or settled on the way (already recorded). The body's spool file is recorded with the invoice, in the
-    /// same commit (a crash before that loses nothing: no payment can have started).
+    /// Checks the original, spools the request body (one streaming pass over the image) and POSTs it unpaid; nil
+    /// when the job was failed, held or settled on the way (already recorded). The body's spool file is recorded
+    /// with the invoice, in the same commit (a crash before that loses nothing: no payment can have started).
     private func sendUnpaid(_ job: JobRecord, rule: Rule, logger: Logger) async throws -> (ProviderReply, SpooledRequest?)? {
         let id = job.id ?? 0
-        guard let original = DurableFile.read(job.path, limit: context.maximumImageBytes) else {
-            let exists = FileManager.default.fileExists(atPath: job.path)
-            try await fail(
-                id, from: job.state,
-                exists
-                    ? JobReason(.originalTooLarge, "the original is larger than \(context.maximumImageBytes >> 20) MB")
-                    : JobReason(.originalMissing, "the original is gone"), logger)
-            return nil
-        }
-        guard Self.sha256Hex(original) == job.sha256 else {
-            try await fail(
-                id, from: job.state,
-                JobReason(.originalChanged, "the original changed after it was queued; its new content has a job of its own"),
-                logger)
-            return nil
-        }
-        if try await settleDuplicate(job, rule: rule, logger: logger) { return nil }
-
         var request: SpooledRequest?
-        let body: [UInt8]
+        let body: RequestBody
         if let spooled = spooledBody(job) {
+            // A retry sends the same bytes; the original must still be the file the job was queued for.
+            guard let (sha256, size) = FileHasher.sha256AndSize(ofFileAt: job.path) else {
+                try await fail(id, from: job.state, JobReason(.originalMissing, "the original is gone"), logger)
+                return nil
+            }
+            guard size <= context.maximumImageBytes, sha256 == job.sha256 else {
+                try await fail(
+                    id, from: job.state, reason(size > context.maximumImageBytes ? .originalTooLarge : .originalChanged),
+                    logger)
+                return nil
+            }
             body = spooled
         } else {
             do {
-                body = try Self.requestBody(for: rule, image: original)
+                let spooled = try RequestSpooler.spool(
+                    original: job.path, expectedSHA256: job.sha256, limit: context.maximumImageBytes,
+                    to: context.spool.requestPath(job: id)
+                ) { head throws(Sats4AIError) in try Self.requestFrame(for: rule, head: head) }
+                request = SpooledRequest(path: spooled.path, sha256: spooled.sha256)
+                body = spooled.body
+            } catch .write(let error) {
+                throw error
             } catch {
-                try await fail(id, from: job.state, JobReason(.requestUnbuildable, "cannot send this file: \(error)"), logger)
+                try await fail(id, from: job.state, reason(error), logger)
                 return nil
             }
-            let spooled = SpooledRequest(path: context.spool.requestPath(job: id), sha256: Self.sha256Hex(body))
-            try context.spool.write(body, to: spooled.path)
-            request = spooled
+        }
+        if try await settleDuplicate(job, rule: rule, logger: logger) {
+            if let request { unlink(request.path) }
+            return nil
         }
         let endpoint: Sats4AIEndpoint = rule.action == .edit ? .imageEdit : .analyzeImage
         let sent = ContinuousClock.now
@@ -159,25 +160,45 @@ extension JobProcessor {
         }
     }
 
-    /// The spooled body of an earlier attempt, when it is intact (a retry must send the same bytes).
-    func spooledBody(_ job: JobRecord) -> [UInt8]? {
-        guard let path = job.requestPath, let sha = job.requestSHA256, let bytes = DurableFile.read(path),
-            Self.sha256Hex(bytes) == sha
-        else { return nil }
-        return bytes
+    /// Why a job cannot be sent, for each way its original or its body can fail.
+    private func reason(_ failure: RequestSpooler.Failure) -> JobReason {
+        switch failure {
+        case .originalMissing: JobReason(.originalMissing, "the original is gone")
+        case .originalUnreadable(let message): JobReason(.originalMissing, "the original cannot be read (\(message))")
+        case .originalTooLarge: JobReason(.originalTooLarge, "the original is larger than \(context.maximumImageBytes >> 20) MB")
+        case .originalChanged:
+            JobReason(.originalChanged, "the original changed after it was queued; its new content has a job of its own")
+        case .unbuildable(let error): JobReason(.requestUnbuildable, "cannot send this file: \(error)")
+        case .write(let error): JobReason(.requestUnbuildable, "cannot spool the request: \(error)")
+        }
     }
 
-    /// The JSON body of the unpaid request for `image` under `rule` (the paid retry sends the same bytes).
-    static func requestBody(for rule: Rule, image: [UInt8]) throws -> [UInt8] {
+    /// The spooled body of an earlier attempt, when it is intact (a retry must send the same bytes).
+    func spooledBody(_ job: JobRecord) -> RequestBody? {
+        guard let path = job.requestPath, let sha = job.requestSHA256 else { return nil }
+        return RequestSpooler.verified(path: path, sha256: sha)
+    }
+
+    /// The JSON around the image's base64 in the unpaid request under `rule`; `head` is the image's first bytes.
+    static func requestFrame(for rule: Rule, head: [UInt8]) throws(Sats4AIError) -> RequestBodyFrame {
         switch rule.action {
         case .edit:
             return try ImageEditRequest(
-                prompt: rule.prompt ?? "", imageBytes: image, aspectRatio: rule.aspectRatio?.rawValue,
+                prompt: rule.prompt ?? "", streamedImageHead: head, aspectRatio: rule.aspectRatio?.rawValue,
                 outputFormat: rule.format?.rawValue, modelId: rule.model
-            ).encodedBody()
+            ).bodyFrame()
         case .analyze:
-            return try AnalyzeImageRequest(imageBytes: image, prompt: rule.prompt, modelId: rule.model).encodedBody()
+            return try AnalyzeImageRequest(streamedImageHead: head, prompt: rule.prompt, modelId: rule.model).bodyFrame()
         }
+    }
+
+    /// The whole JSON body of the unpaid request for `image` under `rule`: the same bytes the spooler streams.
+    static func requestBody(for rule: Rule, image: [UInt8]) throws(Sats4AIError) -> [UInt8] {
+        let frame = try requestFrame(for: rule, head: image)
+        var body = frame.prefix
+        image.withUnsafeBytes { RequestBodyFrame.appendBase64(of: $0, to: &body) }
+        body.append(contentsOf: frame.suffix)
+        return body
     }
 
     /// A 402 arrived: parse and check it, record `invoiced`, then pay (or quote, without a wallet).
