@@ -70,10 +70,10 @@ struct DaemonHarness {
         let logger =
             logRecords.map { records in Logger(label: "test") { _ in InMemoryLogHandler(records: records) } }
             ?? Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
-        let daemon = Daemon(
-            configuration: try configuration(),
-            options: .init(once: once, handleSignals: false, processJobs: processJobs ?? (wallet != nil)),
-            logger: logger)
+        var options = Daemon.Options(once: once, handleSignals: false, processJobs: processJobs ?? (wallet != nil))
+        // Holds and retries a fifth as long: a test waits 4 s, not 20, for a folder to become writable again.
+        options.waitScale = 0.2
+        let daemon = Daemon(configuration: try configuration(), options: options, logger: logger)
         let parts = try await daemon.makeServiceGroup(httpClient: HTTPClient.failingFast, wallet: wallet)
         let group = parts.group
         let lock = parts.lock

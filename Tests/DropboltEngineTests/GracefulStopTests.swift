@@ -116,9 +116,15 @@ struct GracefulStopTests {
             let stopping = try #require(socket.messages.first { $0.hasPrefix("STOPPING=1") })
             #expect(stopping.contains("EXTEND_TIMEOUT_USEC="))
             #expect(try #require(socket.index(of: "READY=1")) < (socket.index(of: "STOPPING=1") ?? 0))
-            // The provider takes longer than the old fixed 30 s grace; the daemon must still be waiting for it.
-            try await Task.sleep(for: .seconds(33))
-            #expect(daemon.process.isRunning, "the daemon gave up on a paid request")
+            // A stop never cuts a paid request short: watched for 3 s, the daemon is still running and the request
+            // still in flight. (How long it may wait, wallet + 2 × provider timeout + 15 s, is DeployTests' check.)
+            let watched = ContinuousClock.now
+            while ContinuousClock.now - watched < .seconds(3) {
+                #expect(daemon.process.isRunning, "the daemon gave up on a paid request")
+                #expect(rig.world.provider.heldRequestCount == 1)
+                guard daemon.process.isRunning else { break }
+                try await Task.sleep(for: .milliseconds(100))
+            }
             rig.world.provider.releasePaidRequests()
             try await waitUntil(timeout: .seconds(30), what: "the daemon to exit") { !daemon.process.isRunning }
             #expect(daemon.process.terminationStatus == 0)

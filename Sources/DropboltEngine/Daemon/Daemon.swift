@@ -25,6 +25,8 @@ public struct Daemon: Sendable {
         public var handleSignals: Bool
         /// Run the pipeline (quote, pay, fetch, write). False only watches and queues (`--queue-only`).
         public var processJobs: Bool
+        /// Multiplies the pipeline's hold and retry waits (``PipelineContext/waitScale``); tests only.
+        var waitScale: Double = 1
 
         /// Creates options; the defaults are those of `dropbolt run`.
         public init(once: Bool = false, handleSignals: Bool = true, processJobs: Bool = true) {
@@ -138,6 +140,7 @@ public struct Daemon: Sendable {
                 timeout: .seconds(configuration.provider.timeoutSeconds)),
             wallet: wallet, spool: try Spool(stateFolder: configuration.stateFolder), logger: logger)
         context.metrics = metrics
+        context.waitScale = options.waitScale
         if let http = configuration.http, let address = NetworkAddress.listenAddress(http), !options.once {
             if !NetworkAddress.isLoopback(host: address.host) {
                 logger.warning(

@@ -30,7 +30,7 @@ extension JobProcessor {
             let (next, wait, reason) = Self.afterFailedPayment(error, attempts: job.attempts + 1, backoff: backoff)
             try await store.recordPaymentFailed(
                 jobID: id, paymentHash: hash, reason: reason, next: next,
-                notBefore: wait.map { Date().addingTimeInterval($0) }, at: Date())
+                notBefore: wait.map { context.later($0) }, at: Date())
             return
         }
         try await paid(id, hash: hash, payment: payment, logger: logger)

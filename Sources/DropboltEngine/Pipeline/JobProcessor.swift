@@ -22,6 +22,12 @@ struct PipelineContext: Sendable {
     var maximumImageBytes = 40 << 20
     /// Latency histograms for `/metrics`.
     var metrics = DaemonMetrics()
+    /// Multiplies every hold and retry wait: 1 in the daemon; the in-process test harness shortens waits so
+    /// retries come sooner. Deliberately not a config key (the waits are part of how dropbolt treats its peers).
+    var waitScale: Double = 1
+
+    /// The moment `seconds` from now, scaled by ``waitScale``.
+    func later(_ seconds: TimeInterval) -> Date { Date().addingTimeInterval(seconds * waitScale) }
 }
 
 /// Takes one job through DESIGN §5's state machine, journaling each step before the next.
@@ -69,7 +75,7 @@ struct JobProcessor: Sendable {
             // Writing a spooled result is free and idempotent, so it is tried again soon.
             let wait: TimeInterval = current.state == .fetched || current.state == .paid ? 5 : 15
             try? await store.deferJob(
-                jobID: id, in: current.state, until: Date().addingTimeInterval(wait),
+                jobID: id, in: current.state, until: context.later(wait),
                 reason: JobReason(.internalError, "internal error: \(error)"), at: Date())
         }
     }
@@ -78,7 +84,7 @@ struct JobProcessor: Sendable {
 
     func hold(_ id: Int64, from state: JobState, _ reason: JobReason, seconds: TimeInterval) async throws {
         try await store.recordStopped(
-            jobID: id, from: state, state: .held, reason: reason, notBefore: Date().addingTimeInterval(seconds),
+            jobID: id, from: state, state: .held, reason: reason, notBefore: context.later(seconds),
             at: Date())
     }
 
@@ -97,7 +103,7 @@ struct JobProcessor: Sendable {
 
     func defer_(_ id: Int64, in state: JobState, seconds: TimeInterval, _ reason: JobReason) async throws {
         try await store.deferJob(
-            jobID: id, in: state, until: Date().addingTimeInterval(seconds), reason: reason, at: Date())
+            jobID: id, in: state, until: context.later(seconds), reason: reason, at: Date())
     }
 
     func backoff(_ attempts: Int) -> TimeInterval {
