@@ -31,6 +31,9 @@ import time
 import urllib.request
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools" / "lnbits"))
+from strays import end_by_closing_stdin, kill_stray_lnbits  # noqa: E402  (shared with bench/harness)
+
 REPO = Path(__file__).resolve().parent.parent
 
 FAKES_READY_TIMEOUT_S = 120.0  # LNbits starts in 4-15 s, slower under load
@@ -146,38 +149,6 @@ def stop(proc: subprocess.Popen, sig: int = signal.SIGTERM, grace_s: float = 10.
     return proc.returncode
 
 
-def lnbits_processes(data_prefix: str) -> list[int]:
-    """Pids of processes whose LNBITS_DATA_FOLDER lies under `data_prefix` (LNbits servers this run started)."""
-    pids = []
-    needle = f"LNBITS_DATA_FOLDER={data_prefix}".encode()
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            environ = Path(f"/proc/{entry}/environ").read_bytes()
-        except OSError:
-            continue
-        if any(var.startswith(needle) for var in environ.split(b"\0")):
-            pids.append(int(entry))
-    return pids
-
-
-def kill_stray_lnbits(data_prefix: str) -> None:
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        found = lnbits_processes(data_prefix)
-        if not found:
-            return
-        log(f"stopping stray LNbits processes {found} ({signal.Signals(sig).name})")
-        for pid in found:
-            try:
-                os.kill(pid, sig)
-            except ProcessLookupError:
-                pass
-        deadline = time.monotonic() + 5
-        while lnbits_processes(data_prefix) and time.monotonic() < deadline:
-            time.sleep(0.1)
-
-
 class Fakes:
     """`dropbolt-fakes`: LNbits + fake provider + wallet proxy; stopped by closing its stdin."""
 
@@ -241,23 +212,16 @@ class Fakes:
     def stop(self) -> None:
         """Closes stdin (it stops the proxy, provider and LNbits, then prints its summary); SIGTERM if it does not
         exit; then makes sure no LNbits it started is left."""
-        if self.proc.poll() is None:
-            try:
-                self.proc.stdin.close()
-            except OSError:
-                pass
-            try:
-                self.proc.wait(timeout=FAKES_STOP_TIMEOUT_S)
-            except subprocess.TimeoutExpired:
-                log("dropbolt-fakes did not exit when its stdin closed; SIGTERM")
-                stop(self.proc, grace_s=FAKES_STOP_TIMEOUT_S)
+        if not end_by_closing_stdin(self.proc, FAKES_STOP_TIMEOUT_S):
+            log("dropbolt-fakes did not exit when its stdin closed; SIGTERM")
+            stop(self.proc, grace_s=FAKES_STOP_TIMEOUT_S)
         if self.proc in _children:
             _children.remove(self.proc)
         if self.summary is None:
             found = self._next_json(5)
             if found and "summary" in found:
                 self.summary = found["summary"]
-        kill_stray_lnbits(str(self.folder))
+        kill_stray_lnbits(str(self.folder), log)
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -1154,7 +1118,7 @@ def main(argv: list[str]) -> int:
             run.fakes.stop()
         for proc in list(_children):
             stop(proc, grace_s=3)
-        kill_stray_lnbits(str(run.root))
+        kill_stray_lnbits(str(run.root), log)
         if code == 0 and not args.keep:
             shutil.rmtree(run.root, ignore_errors=True)
         else:

@@ -51,24 +51,7 @@ public final class HoldingProxy: Sendable {
         let router = Router()
         router.on("**", method: .get) { request, _ in try await proxy.forward(request) }
         router.on("**", method: .post) { request, _ in try await proxy.forward(request) }
-        let (ports, continuation) = AsyncStream<Int>.makeStream()
-        let app = Application(
-            router: router,
-            configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-            onServerRunning: { channel in
-                continuation.yield(channel.localAddress?.port ?? 0)
-                continuation.finish()
-            },
-            logger: Logger(label: "HoldingProxy") { _ in SwiftLogNoOpLogHandler() })
-        let task = Task {
-            defer { continuation.finish() }
-            try await app.run()
-        }
-        var iterator = ports.makeAsyncIterator()
-        guard let port = await iterator.next(), port > 0 else {
-            task.cancel()
-            throw LNbitsServer.StartError(description: "HoldingProxy did not start")
-        }
+        let (port, task) = try await LoopbackServer.start(router, name: "HoldingProxy")
         proxy.state.withLock {
             $0.port = port
             $0.serverTask = task

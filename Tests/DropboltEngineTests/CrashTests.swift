@@ -79,6 +79,19 @@ struct CrashTests {
     }
 
     /// After the restart: one done job, one payment in LNbits and in the store, spend equal to the wallet's record.
+    /// Starts a daemon process, drops `image` into inbox/products and returns once its paid request is held at
+    /// the provider (paid for, answer not yet given).
+    static func startWithThePaidRequestHeld(_ rig: Rig, image: String) async throws -> (DaemonProcess, String) {
+        let first = try DaemonProcess(rig.harness, name: "first")
+        try await first.waitUntilWatching()
+        rig.world.provider.holdPaidRequests()
+        let path = try PaidPathTests.dropImage(rig.harness, "inbox/products/" + image)
+        try await waitUntil(timeout: .seconds(60), what: "the paid request to be held") {
+            rig.world.provider.heldRequestCount == 1
+        }
+        return (first, path)
+    }
+
     static func expectExactlyOnce(_ rig: Rig, path: String, output: String, balanceBefore: Int64) async throws {
         let job = try await rig.harness.waitForJob(path, state: .done, timeout: .seconds(120))
         #expect(job.outputPath == output)
@@ -119,13 +132,7 @@ struct CrashTests {
         try await Self.withRig { rig in
             let harness = rig.harness
             let before = try await rig.world.payerBalance()
-            let first = try DaemonProcess(harness, name: "first")
-            try await first.waitUntilWatching()
-            rig.world.provider.holdPaidRequests()
-            let path = try PaidPathTests.dropImage(harness, "inbox/products/paid.png")
-            try await waitUntil(timeout: .seconds(60), what: "the paid request to be held") {
-                rig.world.provider.heldRequestCount == 1
-            }
+            let (first, path) = try await Self.startWithThePaidRequestHeld(rig, image: "paid.png")
             #expect(try await harness.jobs().first?.state == .paid)
             try await first.kill9()
             rig.world.provider.abandonHeldRequests()
@@ -140,13 +147,7 @@ struct CrashTests {
         try await Self.withRig { rig in
             let harness = rig.harness
             let before = try await rig.world.payerBalance()
-            let first = try DaemonProcess(harness, name: "first")
-            try await first.waitUntilWatching()
-            rig.world.provider.holdPaidRequests()
-            let path = try PaidPathTests.dropImage(harness, "inbox/products/fetched.png")
-            try await waitUntil(timeout: .seconds(60), what: "the paid request to be held") {
-                rig.world.provider.heldRequestCount == 1
-            }
+            let (first, path) = try await Self.startWithThePaidRequestHeld(rig, image: "fetched.png")
             // The folder goes away while the result is on its way: the result is spooled, the write cannot happen.
             let away = harness.directory.url("inbox/products-away")
             #expect(rename(harness.inbox, away) == 0)

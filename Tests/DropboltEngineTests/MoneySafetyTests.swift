@@ -15,6 +15,23 @@ import Testing
 /// before it is parsed, unreadable answers kept, spool sweeping.
 @Suite(.serialized)
 struct MoneySafetyTests {
+    /// Records a 3-sat invoice for `job` and commits `paying` (no limits apply) as the daemon would just before it
+    /// calls the wallet.
+    static func commitPaying(
+        _ writer: Store, job: JobRecord, hash: String, token: String, at moment: Date, wallet: String? = nil
+    ) async throws {
+        let id = try #require(job.id)
+        try await writer.recordInvoiced(
+            jobID: id, from: .queued, invoice: "lnbc3u1", paymentHash: hash, amountMsat: 300_000, token: token,
+            at: Date())
+        let limits = BudgetLimits(
+            perImageMsat: .max, ruleDailyMsat: nil, dailyMsat: .max, monthlyMsat: .max, dayStart: .distantPast,
+            monthStart: .distantPast, nextDay: .distantFuture, nextMonth: .distantFuture)
+        _ = try await writer.beginPaying(
+            jobID: id, rule: job.rule, invoice: "lnbc3u1", paymentHash: hash, amountMsat: 300_000, maxFeeMsat: 0,
+            limits: limits, at: moment, wallet: wallet)
+    }
+
     // MARK: One daemon per state folder
 
     @Test func aSecondDaemonOnTheSameStateFolderRefusesAndTwentyJobsArePaidOnce() async throws {
@@ -110,19 +127,12 @@ struct MoneySafetyTests {
             let path = try PaidPathTests.dropImage(harness, "inbox/captions/otherwallet.png")
             try await harness.withDaemon(processJobs: false) { _ in try await harness.waitForJobs(1) }
             let job = try #require(try await harness.jobs().first)
-            let id = try #require(job.id)
             let hash = String(repeating: "9a", count: 32)
             let writer = try Store.open(stateFolder: try harness.configuration().stateFolder)
-            try await writer.recordInvoiced(
-                jobID: id, from: .queued, invoice: "lnbc3u1", paymentHash: hash, amountMsat: 300_000, token: "dG9r",
-                at: Date())
             // Committed long ago (far past the grace) through a wallet that is no longer configured.
-            let limits = BudgetLimits(
-                perImageMsat: .max, ruleDailyMsat: nil, dailyMsat: .max, monthlyMsat: .max, dayStart: .distantPast,
-                monthStart: .distantPast, nextDay: .distantFuture, nextMonth: .distantFuture)
-            _ = try await writer.beginPaying(
-                jobID: id, rule: job.rule, invoice: "lnbc3u1", paymentHash: hash, amountMsat: 300_000, maxFeeMsat: 0,
-                limits: limits, at: Date().addingTimeInterval(-3600), wallet: "lnbits https://old.example key:0123")
+            try await Self.commitPaying(
+                writer, job: job, hash: hash, token: "dG9r", at: Date().addingTimeInterval(-3600),
+                wallet: "lnbits https://old.example key:0123")
             try writer.close()
             // The configured LNbits has never heard of this hash; it must not be taken as "never sent".
             try await harness.withDaemon(wallet: world.wallet) { _ in
@@ -245,15 +255,7 @@ struct MoneySafetyTests {
         let state = try harness.configuration().stateFolder
         let hash = String(repeating: "ef", count: 32)
         let writer = try Store.open(stateFolder: state)
-        try await writer.recordInvoiced(
-            jobID: id, from: .queued, invoice: "lnbc3u1", paymentHash: hash, amountMsat: 300_000, token: "dG9rZW4=",
-            at: Date())
-        let limits = BudgetLimits(
-            perImageMsat: .max, ruleDailyMsat: nil, dailyMsat: .max, monthlyMsat: .max, dayStart: .distantPast,
-            monthStart: .distantPast, nextDay: .distantFuture, nextMonth: .distantFuture)
-        _ = try await writer.beginPaying(
-            jobID: id, rule: job.rule, invoice: "lnbc3u1", paymentHash: hash, amountMsat: 300_000, maxFeeMsat: 0,
-            limits: limits, at: Date())
+        try await Self.commitPaying(writer, job: job, hash: hash, token: "dG9rZW4=", at: Date())
         try await writer.recordPaid(
             jobID: id, paymentHash: hash, preimage: String(repeating: "00", count: 32), feeMsat: 0, at: Date())
         try writer.close()

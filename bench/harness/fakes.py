@@ -4,12 +4,14 @@ that pay; and the temp trees of daemons that pay through them."""
 from __future__ import annotations
 
 import json
-import os
-import signal
 import subprocess
+import sys
 import time
 import urllib.request
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools" / "lnbits"))
+from strays import end_by_closing_stdin, kill_stray_lnbits  # noqa: E402  (shared with chaos/chaos.py)
 
 from .dropbolt import write_key_file
 from .processes import (HarnessError, LineStream, forget, log, register_stop_first, spawn, stop,
@@ -53,40 +55,6 @@ output: "{stem}.txt"
 """
 
 
-def lnbits_processes(data_prefix: str) -> list[int]:
-    """Pids of processes whose LNBITS_DATA_FOLDER lies under `data_prefix` (i.e. LNbits servers we started)."""
-    pids = []
-    needle = f"LNBITS_DATA_FOLDER={data_prefix}".encode()
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            environ = Path(f"/proc/{entry}/environ").read_bytes()
-        except OSError:
-            continue
-        if any(var.startswith(needle) for var in environ.split(b"\0")):
-            pids.append(int(entry))
-    return pids
-
-
-def kill_stray_lnbits(data_prefix: str) -> list[int]:
-    """SIGTERM, then SIGKILL, every LNbits process started under `data_prefix`; returns those it found."""
-    found = lnbits_processes(data_prefix)
-    if not found:
-        return []
-    log(f"stopping stray LNbits processes {found}")
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        for pid in lnbits_processes(data_prefix):
-            try:
-                os.kill(pid, sig)
-            except ProcessLookupError:
-                pass
-        deadline = time.monotonic() + 5
-        while lnbits_processes(data_prefix) and time.monotonic() < deadline:
-            time.sleep(0.1)
-    return found
-
-
 class Fakes:
     """`dropbolt-fakes <folder>`: starts LNbits and the fake provider, prints where they are, runs until its
     standard input closes; then prints a JSON summary (paid requests, violations) and stops LNbits."""
@@ -128,16 +96,9 @@ class Fakes:
         """Closes its stdin (it then stops LNbits and exits); SIGTERM, SIGKILL if it does not; then makes sure no
         LNbits it started is left."""
         unregister_stop_first(self)
-        if self.proc.poll() is None:
-            try:
-                self.proc.stdin.close()
-            except OSError:
-                pass
-            try:
-                self.proc.wait(timeout=FAKES_STOP_TIMEOUT_S)
-            except subprocess.TimeoutExpired:
-                log("dropbolt-fakes did not exit when its stdin closed; SIGTERM")
-                stop(self.proc, grace_s=FAKES_STOP_TIMEOUT_S)
+        if not end_by_closing_stdin(self.proc, FAKES_STOP_TIMEOUT_S):
+            log("dropbolt-fakes did not exit when its stdin closed; SIGTERM")
+            stop(self.proc, grace_s=FAKES_STOP_TIMEOUT_S)
         forget(self.proc)
         time.sleep(0.2)  # let the reader threads take the last lines
         lines = self.err.drain()
@@ -148,7 +109,7 @@ class Fakes:
                     self.violations = json.loads(line)["summary"].get("violations", [])
                 except (ValueError, KeyError, AttributeError):
                     pass
-        kill_stray_lnbits(str(self.folder))
+        kill_stray_lnbits(str(self.folder), log)
 
     def __repr__(self) -> str:
         return f"dropbolt-fakes (pid {self.proc.pid})"

@@ -71,41 +71,12 @@ public final class FakeSats4AI: Sendable {
         router.get("/api/l402/models") { _, _ in fake.modelsResponse() }
         router.get("/api/estimate-cost") { request, _ in fake.estimateResponse(service: request.uri.queryParameters["service"].map(String.init)) }
         router.get("/media/:name") { _, context in fake.mediaResponse(context.parameters.get("name") ?? "") }
-        let (ports, portContinuation) = AsyncStream<Int>.makeStream()
-        let app = Application(
-            router: router,
-            configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-            onServerRunning: { channel in
-                portContinuation.yield(channel.localAddress?.port ?? 0)
-                portContinuation.finish()
-            },
-            logger: Logger(label: "FakeSats4AI") { _ in SwiftLogNoOpLogHandler() })
-        let task = Task {
-            // Finishing the stream also when the server fails to start turns a bind error into a throw below.
-            defer { portContinuation.finish() }
-            try await app.run()
-        }
-        var iterator = ports.makeAsyncIterator()
-        guard let port = await iterator.next(), port > 0 else {
-            task.cancel()
-            let failure: String
-            switch await task.result {
-            case .failure(let error): failure = "\(error)"
-            case .success: failure = "the server stopped"
-            }
-            throw StartError(description: "FakeSats4AI did not start: \(failure)")
-        }
+        let (port, task) = try await LoopbackServer.start(router, name: "FakeSats4AI")
         fake.state.withLock {
             $0.port = port
             $0.serverTask = task
         }
         return fake
-    }
-
-    /// Why ``start(lnbits:configuration:)`` failed.
-    public struct StartError: Error, CustomStringConvertible {
-        /// What went wrong.
-        public let description: String
     }
 
     /// Releases held requests and shuts the server down; returns when it has stopped.
