@@ -40,6 +40,17 @@ import Testing
         )
     }
 
+    @Test func anUnknownWalletNetworkIsNamedAtItsLine() throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        _ = try folder.write("key", contents: "k")
+        let error = try configError(
+            "wallet:\n  kind: lnbits\n  url: https://lnbits.example\n  key_file: key\n  network: liquid\n", in: folder)
+        #expect(error.key == "wallet.network")
+        #expect(error.description.hasPrefix("\(folder.path)/dropbolt.yaml:5:"), "\(error)")
+        #expect(error.description.contains("'liquid' is not a network; use bitcoin, testnet, signet or regtest"))
+    }
+
     @Test func wrongTypeIsReportedAtTheValue() throws {
         let folder = try TemporaryDirectory()
         defer { folder.remove() }

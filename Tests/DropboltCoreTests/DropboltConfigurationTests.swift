@@ -48,6 +48,7 @@ import Testing
               key_file: secrets/wallet
               max_fee_sats: 3
               timeout_seconds: 20
+              network: Signet
             budget:
               max_sats_per_image: 500
               daily_sats: 5000
@@ -71,6 +72,7 @@ import Testing
         #expect(wallet.keyFile == folder.url("conf/secrets/wallet"))
         #expect(wallet.maxFeeSats == 3)
         #expect(wallet.timeoutSeconds == 20)
+        #expect(wallet.network == "tbs")
         #expect(configuration.budget.maxSatsPerImage == 500)
         #expect(configuration.budget.dailySats == 5000)
         #expect(configuration.budget.monthlySats == 50000)

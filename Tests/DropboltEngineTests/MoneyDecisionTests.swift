@@ -55,6 +55,55 @@ struct MoneyDecisionTests {
         }
     }
 
+    @Test func anInvoiceForAnotherNetworkThanTheWalletsIsRefused() {
+        for (hrp, wallet, refused) in [
+            ("lntb2500u", Network.bitcoin, true), ("lnbc2500u", .testnet, true), ("lnbcrt2500u", .signet, true),
+            ("lntbs2500u", .signet, false), ("lnbc2500u", .bitcoin, false),
+        ] {
+            let decision = InvoiceAcceptance.decide(
+                wwwAuthenticate: Self.header(invoice: Self.signer.invoice(hrp: hrp)), url: Self.url, attempts: 0,
+                now: Self.issued + 60, walletNetwork: wallet)
+            if refused {
+                guard case .refuse(let reason) = decision else {
+                    Issue.record("\(hrp) against \(wallet): expected a refusal, got \(decision)")
+                    continue
+                }
+                #expect(reason.code == .invoiceWrongNetwork)
+                #expect(reason.text.contains(wallet.displayName), "\(reason)")
+            } else {
+                guard case .accept = decision else {
+                    Issue.record("\(hrp) against \(wallet): expected acceptance, got \(decision)")
+                    continue
+                }
+            }
+        }
+        // While the wallet's network is unknown, the wallet itself is left to refuse.
+        let unknown = InvoiceAcceptance.decide(
+            wwwAuthenticate: Self.header(invoice: Self.signer.invoice(hrp: "lntb2500u")), url: Self.url, attempts: 0,
+            now: Self.issued + 60, walletNetwork: nil)
+        guard case .accept = unknown else { Issue.record("expected acceptance, got \(unknown)"); return }
+    }
+
+    @Test func aTokenCommittingToAnotherPaymentHashIsRefused() {
+        // The signer's invoices carry BOLT 11's example payment hash 0001020304050607080900010203…0102.
+        let invoiceHash: [UInt8] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 1, 2]
+        func token(committingTo hash: [UInt8]) -> String {
+            Data([2, 1, 4] + Array("lsat".utf8) + [2, 66, 0, 0] + hash + [UInt8](repeating: 9, count: 32) + [0])
+                .base64EncodedString()
+        }
+        let invoice = Self.signer.invoice(hrp: "lnbc2500u")
+        let matching = InvoiceAcceptance.decide(
+            wwwAuthenticate: Self.header(invoice: invoice, token: token(committingTo: invoiceHash)), url: Self.url,
+            attempts: 0, now: Self.issued + 60)
+        guard case .accept = matching else { Issue.record("expected acceptance, got \(matching)"); return }
+        let other = InvoiceAcceptance.decide(
+            wwwAuthenticate: Self.header(invoice: invoice, token: token(committingTo: [UInt8](repeating: 0xEE, count: 32))),
+            url: Self.url, attempts: 0, now: Self.issued + 60)
+        guard case .refuse(let reason) = other else { Issue.record("expected a refusal, got \(other)"); return }
+        #expect(reason.code == .tokenHashMismatch)
+        #expect(reason.text.contains(String(repeating: "ee", count: 32)))
+    }
+
     @Test func anInvoiceExpiringWithinTheMarginIsAskedAgainThenGivenUp() {
         // The signer's invoices expire an hour after issue; 29 s before that is inside the 30 s margin.
         let invoice = Self.signer.invoice(hrp: "lnbc2500u")

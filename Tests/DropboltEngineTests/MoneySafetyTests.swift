@@ -141,7 +141,8 @@ struct MoneySafetyTests {
                 }
             }
             let after = try #require(try await harness.jobs().first { $0.path == path })
-            #expect(after.state == .paying)
+            #expect(after.state == .attention)
+            #expect(after.reason?.contains("look the payment \(hash) up there") == true, "\(after.reason ?? "")")
             #expect(world.provider.challengesIssued == 0)
             #expect(try await world.outgoingPayments().isEmpty)
         }

@@ -8,7 +8,7 @@ extension DropboltConfiguration {
     private static let providerKeys = ["url", "timeout_seconds"]
     private static let walletKeys = [
         "kind", "url", "key_file", "key_env", "macaroon_file", "rune_file", "password_file", "connection_file",
-        "command", "max_fee_sats", "timeout_seconds",
+        "command", "max_fee_sats", "timeout_seconds", "network",
     ]
     private static let budgetKeys = ["max_sats_per_image", "daily_sats", "monthly_sats"]
     private static let walletSecretKeys: [String: String] = {
@@ -50,6 +50,7 @@ extension DropboltConfiguration {
     /// | `wallet.command` | list of text: program and arguments (command) | none |
     /// | `wallet.max_fee_sats` | integer ≥ 0 | `10` |
     /// | `wallet.timeout_seconds` | integer 1...3600 | `60` |
+    /// | `wallet.network` | `bitcoin` (or `mainnet`), `testnet`, `signet`, `regtest`: invoices for another network are refused before paying | what the wallet reports |
     /// | `budget.max_sats_per_image` | integer ≥ 0 | `1000` |
     /// | `budget.daily_sats` | integer ≥ 0 | `10000` |
     /// | `budget.monthly_sats` | integer ≥ 0 | `100000` |
@@ -249,6 +250,12 @@ extension DropboltConfiguration {
         }
         if let timeout = try wallet.integer("timeout_seconds", in: 1...3600) {
             settings.timeoutSeconds = Int(timeout)
+        }
+        if let network = try wallet.string("network") {
+            guard let known = WalletSettings.networkNames[network.lowercased()] else {
+                throw wallet.invalid("network", "'\(network)' is not a network; use bitcoin, testnet, signet or regtest")
+            }
+            settings.network = known
         }
         try checkRequirements(of: settings, in: wallet)
         return settings

@@ -25,6 +25,14 @@ public struct WalletSettings: Sendable {
     public var maxFeeSats: Int64
     /// Timeout for one wallet call, in seconds. Default 60.
     public var timeoutSeconds: Int
+    /// The network the wallet pays on, as its BOLT 11 currency prefix (`bc`, `tb`, `tbs`, `bcrt`), when the config
+    /// states it; nil to take what the wallet reports.
+    public var network: String?
+
+    /// Config spellings of a network → BOLT 11 currency prefix.
+    public static let networkNames: [String: String] = [
+        "bitcoin": "bc", "mainnet": "bc", "testnet": "tb", "signet": "tbs", "regtest": "bcrt",
+    ]
 
     /// A secret file written `credential:NAME` is read from `$CREDENTIALS_DIRECTORY/NAME` (systemd's
     /// `LoadCredential=NAME:/path`), so the service user never needs to read the original file.

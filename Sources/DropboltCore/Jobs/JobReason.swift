@@ -35,7 +35,7 @@ public struct JobReason: Sendable, Hashable, CustomStringConvertible {
         case walletUnavailable = "wallet_unavailable"
         /// A payment is in flight but no wallet is configured to look it up.
         case walletNotConfigured = "wallet_not_configured"
-        /// A payment is in flight through a wallet other than the one configured now.
+        /// A payment was committed through a wallet other than the one configured now (`attention`: look it up there).
         case walletChanged = "wallet_changed"
         /// The wallet's answer to a payment was lost; the payment is being looked up.
         case paymentOutcomeUnknown = "payment_outcome_unknown"
@@ -77,6 +77,10 @@ public struct JobReason: Sendable, Hashable, CustomStringConvertible {
         case invoiceWithoutAmount = "invoice_without_amount"
         /// The invoice is for zero.
         case zeroAmountInvoice = "zero_amount_invoice"
+        /// The invoice is for another network than the wallet's (e.g. testnet against a mainnet node).
+        case invoiceWrongNetwork = "invoice_wrong_network"
+        /// The token commits to another payment hash than the invoice's.
+        case tokenHashMismatch = "token_hash_mismatch"
         /// The provider keeps sending expired invoices.
         case invoicesKeepExpiring = "invoices_keep_expiring"
         /// The invoice is above the per-image limit.

@@ -27,8 +27,11 @@ enum InvoiceAcceptance: Equatable {
     /// Expired invoices tolerated before the job fails instead of asking again.
     static let expiredAttemptsBeforeGivingUp = 3
 
-    /// Decides on the `WWW-Authenticate` values of a 402 from `url` (named in reasons), at `now`.
-    static func decide(wwwAuthenticate: [String], url: String, attempts: Int, now: Date) -> InvoiceAcceptance {
+    /// Decides on the `WWW-Authenticate` values of a 402 from `url` (named in reasons), at `now`, for a wallet on
+    /// `walletNetwork` (nil while it is not known: then any network passes, and the wallet itself refuses).
+    static func decide(
+        wwwAuthenticate: [String], url: String, attempts: Int, now: Date, walletNetwork: Network? = nil
+    ) -> InvoiceAcceptance {
         let challenge: L402Challenge
         do {
             guard let preferred = ChallengeParser.preferred(try ChallengeParser.parse(headerValues: wwwAuthenticate))
@@ -56,6 +59,20 @@ enum InvoiceAcceptance: Equatable {
         guard amount.rawValue > 0 else {
             return .refuse(
                 JobReason(.zeroAmountInvoice, "refused: the invoice from \(url) is for zero sats; nothing was paid"))
+        }
+        if let walletNetwork, invoice.network != walletNetwork {
+            return .refuse(
+                JobReason(
+                    .invoiceWrongNetwork,
+                    "refused: the invoice from \(url) is for \(invoice.network.displayName) (ln\(invoice.network.rawValue)…) "
+                        + "but the wallet pays on \(walletNetwork.displayName); nothing was paid"))
+        }
+        if let committed = MacaroonIdentifier.paymentHash(inToken: challenge.token), committed != invoice.paymentHash {
+            return .refuse(
+                JobReason(
+                    .tokenHashMismatch,
+                    "refused: the token from \(url) is for payment hash \(Hex.string(committed)), not the invoice's "
+                        + "\(invoice.paymentHashHex); nothing was paid"))
         }
         guard !invoice.isExpired(at: now.addingTimeInterval(expiryMargin)) else {
             let giveUp = attempts >= expiredAttemptsBeforeGivingUp

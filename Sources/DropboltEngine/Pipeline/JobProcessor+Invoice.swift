@@ -212,7 +212,8 @@ extension JobProcessor {
         let invoice: Invoice
         let amount: Millisatoshi
         switch InvoiceAcceptance.decide(
-            wwwAuthenticate: reply.values("www-authenticate"), url: "\(url)", attempts: job.attempts, now: now)
+            wwwAuthenticate: reply.values("www-authenticate"), url: "\(url)", attempts: job.attempts, now: now,
+            walletNetwork: context.walletNetwork.current)
         {
         case .refuse(let reason):
             try await fail(id, from: job.state, reason, logger)

@@ -89,12 +89,14 @@ extension JobProcessor {
         }
         let payment = try await store.payment(hash: hashHex)
         if let committedTo = payment?.wallet, committedTo != wallet.identity {
-            // Another wallet cannot know this payment: its "not found" would requeue a job that may be paid.
-            try await defer_(
-                id, in: .paying, seconds: 600,
+            // Another wallet cannot know this payment: its "not found" would requeue a job that may be paid. A person
+            // looks it up in the wallet that paid; the job never goes back to the queue from here.
+            try await attention(
+                id, from: .paying,
                 JobReason(
                     .walletChanged,
-                    "a payment is in flight through another wallet (\(committedTo)); configure that wallet again to look it up"))
+                    "paid from another wallet (\(committedTo)); look the payment \(hashHex) up there"),
+                logger)
             return
         }
         let status: PaymentStatus

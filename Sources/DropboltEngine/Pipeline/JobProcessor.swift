@@ -22,9 +22,26 @@ struct PipelineContext: Sendable {
     var maximumImageBytes = 40 << 20
     /// Latency histograms for `/metrics`.
     var metrics = DaemonMetrics()
+    /// The network invoices must be for: `wallet.network`, or what the wallet reports at start.
+    let walletNetwork: WalletNetwork
     /// Multiplies every hold and retry wait: 1 in the daemon; the in-process test harness shortens waits so
     /// retries come sooner. Deliberately not a config key (the waits are part of how dropbolt treats its peers).
     var waitScale: Double = 1
+
+    /// Creates the context of one daemon or scan run.
+    init(
+        configuration: DropboltConfiguration, store: Store, ruleBook: RuleBook, provider: Sats4AIClient,
+        wallet: (any Wallet)?, spool: Spool, logger: Logger
+    ) {
+        self.configuration = configuration
+        self.store = store
+        self.ruleBook = ruleBook
+        self.provider = provider
+        self.wallet = wallet
+        self.spool = spool
+        self.logger = logger
+        walletNetwork = WalletNetwork(configured: configuration.wallet?.network)
+    }
 
     /// The moment `seconds` from now, scaled by ``waitScale``.
     func later(_ seconds: TimeInterval) -> Date { Date().addingTimeInterval(seconds * waitScale) }

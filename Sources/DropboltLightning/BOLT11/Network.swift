@@ -10,4 +10,14 @@ public enum Network: String, Sendable, Hashable, CaseIterable, Codable {
     case signet = "tbs"
     /// Bitcoin regtest, `bcrt`.
     case regtest = "bcrt"
+
+    /// The name people use: `mainnet`, `testnet`, `signet`, `regtest`.
+    public var displayName: String {
+        switch self {
+        case .bitcoin: "mainnet"
+        case .testnet: "testnet"
+        case .signet: "signet"
+        case .regtest: "regtest"
+        }
+    }
 }
