@@ -245,4 +245,6 @@ struct LyingWallet: Wallet {
     }
 
     func balance() async throws(PaymentError) -> Millisatoshi { try await wallet.balance() }
+
+    func info() async throws(PaymentError) -> WalletInfo { try await wallet.info() }
 }

@@ -124,6 +124,21 @@ public struct LNbitsWallet: Wallet {
         return Millisatoshi(balance)
     }
 
+    /// The wallet's name and id from `GET /api/v1/wallet`. LNbits does not say which network its funding source
+    /// runs on: set `wallet.network`, or dropbolt takes it from the first invoice it pays.
+    public func info() async throws(PaymentError) -> WalletInfo {
+        let (status, json) = try await send(.GET, "/api/v1/wallet", body: nil, deliveredMeansUnknown: false)
+        guard status == 200 else {
+            if status == 401 || status == 403 || status == 404 {
+                throw .unauthorized("LNbits refused the key (HTTP \(status))")
+            }
+            throw .unavailable("LNbits answered HTTP \(status) to a wallet request")
+        }
+        return WalletInfo(
+            backend: backendName, network: nil, nodeID: json["id"] as? String, alias: json["name"] as? String,
+            supports: [.pay, .lookup, .balance])
+    }
+
     /// Sends one request. A failure before the request could be delivered is `unavailable`; any later
     /// failure is `outcomeUnknown` when `deliveredMeansUnknown` (a payment), else `unavailable`.
     private func send(

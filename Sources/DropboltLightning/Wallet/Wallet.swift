@@ -26,6 +26,11 @@ public protocol Wallet: Sendable {
     /// The spendable balance.
     func balance() async throws(PaymentError) -> Millisatoshi
 
+    /// What the wallet reports about itself (network, node id, alias); one cheap request, no payment.
+    ///
+    /// - Throws: ``PaymentError`` (`unavailable`, `unauthorized`) when the wallet cannot be asked.
+    func info() async throws(PaymentError) -> WalletInfo
+
     /// How long after a payment was committed to a "not found" from ``lookup(paymentHash:)`` may still be a
     /// payment on its way (a request from a killed process the wallet has not registered yet). Zero for a backend
     /// whose "not found" is definitive.
