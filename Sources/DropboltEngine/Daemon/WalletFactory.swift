@@ -25,7 +25,14 @@ enum WalletFactory {
                 file: settings.keyFile, env: settings.keyEnv, environment: environment, what: "wallet.key_file", logger: logger)
             return LNbitsWallet(
                 url: url, adminKey: key, httpClient: httpClient, timeout: .seconds(settings.timeoutSeconds))
-        case .lnd, .cln, .phoenixd, .nwc, .command:
+        case .command:
+            guard let pay = settings.command, let lookup = settings.lookupCommand else {
+                throw WalletSetupError(message: "wallet.command and wallet.lookup_command are required for command")
+            }
+            return CommandWallet(
+                pay: pay, lookup: lookup, balance: settings.balanceCommand, environment: environment,
+                timeout: .seconds(settings.timeoutSeconds))
+        case .lnd, .cln, .phoenixd, .nwc:
             throw WalletSetupError(
                 message: "wallet.kind \(settings.kind.rawValue) is not available in this version of dropbolt (lnbits is)")
         }
