@@ -1,0 +1,216 @@
+#!/usr/bin/env python3
+"""Relay + NIP-47 wallet service in front of a test LNbits, for the Swift NWC tests (see README.md).
+
+    python3 tools/nwc/harness.py --lnbits-url URL --admin-key-file PATH [--network regtest]
+                                 [--drop-on pay_invoice] [--alias NAME] [--ignore-stdin]
+
+Prints exactly one JSON line on stdout when ready:
+    {"relay": "ws://127.0.0.1:PORT", "uri": "nostr+walletconnect://…", "pid": PID}
+then runs until stdin reaches EOF or SIGTERM/SIGINT. Exit status 0 after a clean stop, 1 when it could not
+start (reason on stderr, nothing on stdout). One line per handled request goes to stderr.
+"""
+
+import os
+import sys
+from pathlib import Path
+
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+HERE = Path(__file__).resolve().parent
+VENV_PYTHON = HERE.parents[1] / ".build-nwc" / "venv" / "bin" / "python"
+
+
+def _reexec_in_venv():
+    """Any python3 may start us; the work needs the pinned venv (nostr-sdk, websockets)."""
+    if Path(sys.prefix).resolve() == VENV_PYTHON.parent.parent.resolve():
+        return
+    if not VENV_PYTHON.exists():
+        print(f"nwc harness: {VENV_PYTHON} is missing: run tools/nwc/install.sh", file=sys.stderr)
+        sys.exit(1)
+    os.execv(str(VENV_PYTHON), [str(VENV_PYTHON), str(Path(__file__).resolve()), *sys.argv[1:]])
+
+
+if __name__ == "__main__":
+    _reexec_in_venv()
+
+import argparse  # noqa: E402
+import asyncio  # noqa: E402
+import json  # noqa: E402
+import shutil  # noqa: E402
+import signal  # noqa: E402
+import tempfile  # noqa: E402
+import threading  # noqa: E402
+import time  # noqa: E402
+import urllib.parse  # noqa: E402
+
+sys.path.insert(0, str(HERE))
+import nostr_sdk as nostr  # noqa: E402
+import websockets  # noqa: E402
+from relay import Relay, RelayError  # noqa: E402
+from wallet_service import KIND_INFO, LNbits, WalletService, log  # noqa: E402
+
+READY_TIMEOUT = 30.0
+
+
+async def info_on_relay(url, service_pubkey, timeout=1.0):
+    """True when a REQ for the service's kind 13194 returns it (stored, not just accepted)."""
+    try:
+        async with websockets.connect(url, open_timeout=timeout, close_timeout=0.2) as ws:
+            await ws.send(json.dumps(["REQ", "info", {"kinds": [KIND_INFO], "authors": [service_pubkey]}]))
+            while True:
+                message = json.loads(await asyncio.wait_for(ws.recv(), timeout))
+                if message[:2] == ["EVENT", "info"]:
+                    return True
+                if message[:2] == ["EOSE", "info"]:
+                    return False
+    except (OSError, asyncio.TimeoutError, websockets.WebSocketException, ValueError):
+        return False
+
+
+def connection_uri(service_pubkey, relay_url, client_secret):
+    relay = urllib.parse.quote(relay_url, safe="")
+    return f"nostr+walletconnect://{service_pubkey}?relay={relay}&secret={client_secret}"
+
+
+class Harness:
+    def __init__(self, args, admin_key):
+        self.args = args
+        self.admin_key = admin_key
+        self.stop_requested = asyncio.Event()
+        self.dropped = False
+        self.restarting = False
+        self.relay = None
+        self.service = None
+        self.work_dir = None
+
+    async def fault(self, method, request_id):
+        """--drop-on: the first request of that method was executed; restart the relay instead of answering."""
+        if self.args.drop_on != method or self.dropped:
+            return False
+        self.dropped = True
+        self.restarting = True
+        try:
+            began = time.monotonic()
+            log(f"drop-on {method}: killing the relay before the response to id={request_id[:16]}")
+            await self.relay.restart()
+            log(f"drop-on {method}: relay back on {self.relay.url} after {time.monotonic() - began:.2f} s")
+        finally:
+            self.restarting = False
+        return True
+
+    async def watch_relay(self):
+        """A relay that died by itself (not our restart) comes back on the same port."""
+        while not self.stop_requested.is_set():
+            await asyncio.sleep(0.5)
+            if not self.restarting and self.relay.process.poll() is not None:
+                log(f"relay exited by itself (status {self.relay.process.returncode}); restarting it")
+                self.restarting = True
+                try:
+                    await self.relay.restart()
+                except RelayError as error:
+                    log(f"relay restart failed: {error}")
+                    self.stop_requested.set()
+                finally:
+                    self.restarting = False
+
+    async def start(self):
+        self.work_dir = tempfile.mkdtemp(prefix="dropbolt-nwc-")
+        self.relay = Relay(self.work_dir)
+        await self.relay.start(READY_TIMEOUT)
+
+        service_keys = nostr.Keys.generate()
+        client_keys = nostr.Keys.generate()
+        service_pubkey = service_keys.public_key().to_hex()
+        lnbits = LNbits(self.args.lnbits_url, self.admin_key)
+        self.service = WalletService(
+            self.relay.url, service_keys, client_keys.public_key().to_hex(), lnbits,
+            network=self.args.network, alias=self.args.alias,
+        )
+        self.service.fault = self.fault
+        self.service_task = asyncio.create_task(self.service.run())
+        await self.service.wait_ready(READY_TIMEOUT)
+        deadline = time.monotonic() + READY_TIMEOUT
+        while not await info_on_relay(self.relay.url, service_pubkey):
+            if time.monotonic() > deadline:
+                raise RelayError("the info event is not on the relay")
+            await asyncio.sleep(0.05)
+        log(f"ready: relay {self.relay.url}, service {service_pubkey}, network {self.args.network}"
+            + (f", drop-on {self.args.drop_on}" if self.args.drop_on else ""))
+        return {
+            "relay": self.relay.url,
+            "uri": connection_uri(service_pubkey, self.relay.url, client_keys.secret_key().to_hex()),
+            "pid": os.getpid(),
+        }
+
+    async def close(self):
+        if self.service is not None:
+            await self.service.stop()
+            self.service_task.cancel()
+            await asyncio.gather(self.service_task, return_exceptions=True)
+        if self.relay is not None and self.relay.process is not None:
+            self.relay.stop()
+        if self.work_dir is not None:
+            shutil.rmtree(self.work_dir, ignore_errors=True)
+
+
+def watch_stdin(loop, event):
+    def read_to_eof():
+        try:
+            while sys.stdin.buffer.read(65536):
+                pass
+        except (OSError, ValueError):
+            pass
+        loop.call_soon_threadsafe(event.set)
+
+    threading.Thread(target=read_to_eof, name="stdin-eof", daemon=True).start()
+
+
+async def main(args, admin_key):
+    loop = asyncio.get_running_loop()
+    harness = Harness(args, admin_key)
+    for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        loop.add_signal_handler(signum, harness.stop_requested.set)
+    try:
+        try:
+            ready = await harness.start()
+        except (RelayError, asyncio.TimeoutError, OSError) as error:
+            log(f"could not start: {error or type(error).__name__}")
+            return 1
+        sys.stdout.write(json.dumps(ready) + "\n")
+        sys.stdout.flush()
+        if not args.ignore_stdin:
+            watch_stdin(loop, harness.stop_requested)
+        watcher = asyncio.create_task(harness.watch_relay())
+        await harness.stop_requested.wait()
+        watcher.cancel()
+        log(f"stopping ({harness.service.handled} requests handled)")
+        return 0
+    finally:
+        await harness.close()
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--lnbits-url", required=True, help="e.g. http://127.0.0.1:5000")
+    parser.add_argument("--admin-key-file", required=True, help="file holding the paying wallet's admin key")
+    parser.add_argument("--network", default="regtest", help="what get_info reports (default regtest)")
+    parser.add_argument("--alias", default="dropbolt-test-lnbits", help="what get_info reports as alias")
+    parser.add_argument("--drop-on", choices=["pay_invoice"],
+                        help="restart the relay instead of answering the first request of this method")
+    parser.add_argument("--ignore-stdin", action="store_true", help="run until SIGTERM only (not until stdin EOF)")
+    return parser.parse_args()
+
+
+if __name__ == "__main__":
+    arguments = parse_args()
+    # A parent may hand us a blocked signal mask (Foundation's Process on Linux passes on the mask of the
+    # spawning Swift thread, SIGTERM blocked); the relay would inherit it too. Start with nothing blocked.
+    signal.pthread_sigmask(signal.SIG_SETMASK, set())
+    try:
+        key = Path(arguments.admin_key_file).read_text().strip()
+    except OSError as failure:
+        print(f"nwc harness: cannot read --admin-key-file: {failure}", file=sys.stderr)
+        sys.exit(1)
+    if not key:
+        print("nwc harness: --admin-key-file is empty", file=sys.stderr)
+        sys.exit(1)
+    sys.exit(asyncio.run(main(arguments, key)))
