@@ -10,35 +10,24 @@ then runs until stdin reaches EOF or SIGTERM/SIGINT. Exit status 0 after a clean
 start (reason on stderr, nothing on stdout). One line per handled request goes to stderr.
 """
 
-import os
 import sys
 from pathlib import Path
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 HERE = Path(__file__).resolve().parent
-VENV_PYTHON = HERE.parents[1] / ".build-nwc" / "venv" / "bin" / "python"
-
-
-def _reexec_in_venv():
-    """Any python3 may start us; the work needs the pinned venv (nostr-sdk, websockets)."""
-    if Path(sys.prefix).resolve() == VENV_PYTHON.parent.parent.resolve():
-        return
-    if not VENV_PYTHON.exists():
-        print(f"nwc harness: {VENV_PYTHON} is missing: run tools/nwc/install.sh", file=sys.stderr)
-        sys.exit(1)
-    os.execv(str(VENV_PYTHON), [str(VENV_PYTHON), str(Path(__file__).resolve()), *sys.argv[1:]])
-
-
 if __name__ == "__main__":
-    _reexec_in_venv()
+    sys.path.insert(0, str(HERE))
+    import reexec
+
+    reexec.in_nwc_venv()
 
 import argparse  # noqa: E402
 import asyncio  # noqa: E402
 import json  # noqa: E402
+import os  # noqa: E402
 import shutil  # noqa: E402
 import signal  # noqa: E402
 import tempfile  # noqa: E402
-import threading  # noqa: E402
 import time  # noqa: E402
 import urllib.parse  # noqa: E402
 
@@ -153,15 +142,28 @@ class Harness:
 
 
 def watch_stdin(loop, event):
-    def read_to_eof():
-        try:
-            while sys.stdin.buffer.read(65536):
-                pass
-        except (OSError, ValueError):
-            pass
-        loop.call_soon_threadsafe(event.set)
+    """Set event at stdin EOF. A reader callback, not a thread: a daemon thread blocked in a read of stdin
+    makes the interpreter abort at exit (it cannot take the stdin buffer's lock)."""
+    fd = sys.stdin.fileno()
 
-    threading.Thread(target=read_to_eof, name="stdin-eof", daemon=True).start()
+    def readable():
+        try:
+            data = os.read(fd, 65536)
+        except BlockingIOError:
+            return
+        except OSError:
+            data = b""
+        if not data:
+            loop.remove_reader(fd)
+            event.set()
+
+    try:
+        loop.add_reader(fd, readable)
+    except (OSError, ValueError, PermissionError):
+        # A regular file (or /dev/null) cannot be polled: read it whole now.
+        while os.read(fd, 65536):
+            pass
+        event.set()
 
 
 async def main(args, admin_key):
