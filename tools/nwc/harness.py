@@ -27,6 +27,7 @@ import json  # noqa: E402
 import os  # noqa: E402
 import shutil  # noqa: E402
 import signal  # noqa: E402
+import stat  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
 import urllib.parse  # noqa: E402
@@ -35,7 +36,7 @@ sys.path.insert(0, str(HERE))
 import nostr_sdk as nostr  # noqa: E402
 import websockets  # noqa: E402
 from relay import Relay, RelayError  # noqa: E402
-from wallet_service import KIND_INFO, LNbits, WalletService, log  # noqa: E402
+from wallet_service import KIND_INFO, LNbits, NwcError, WalletService, log  # noqa: E402
 
 READY_TIMEOUT = 30.0
 
@@ -80,8 +81,12 @@ class Harness:
         try:
             began = time.monotonic()
             log(f"drop-on {method}: killing the relay before the response to id={request_id[:16]}")
+            self.service.ready.clear()
             await self.relay.restart()
-            log(f"drop-on {method}: relay back on {self.relay.url} after {time.monotonic() - began:.2f} s")
+            back = time.monotonic() - began
+            await self.service.wait_ready(READY_TIMEOUT)
+            log(f"drop-on {method}: relay back on {self.relay.url} after {back:.2f} s, "
+                f"service subscribed again after {time.monotonic() - began:.2f} s")
         finally:
             self.restarting = False
         return True
@@ -102,6 +107,12 @@ class Harness:
                     self.restarting = False
 
     async def start(self):
+        # Fail fast on a wrong URL or key rather than answer every request with INTERNAL.
+        lnbits = LNbits(self.args.lnbits_url, self.admin_key)
+        try:
+            await lnbits.call_checked("GET", "/api/v1/wallet")
+        except NwcError as error:
+            raise RelayError(f"LNbits at {self.args.lnbits_url} does not accept the admin key: {error.message}") from None
         self.work_dir = tempfile.mkdtemp(prefix="dropbolt-nwc-")
         self.relay = Relay(self.work_dir)
         await self.relay.start(READY_TIMEOUT)
@@ -109,7 +120,6 @@ class Harness:
         service_keys = nostr.Keys.generate()
         client_keys = nostr.Keys.generate()
         service_pubkey = service_keys.public_key().to_hex()
-        lnbits = LNbits(self.args.lnbits_url, self.admin_key)
         self.service = WalletService(
             self.relay.url, service_keys, client_keys.public_key().to_hex(), lnbits,
             network=self.args.network, alias=self.args.alias,
@@ -142,9 +152,14 @@ class Harness:
 
 
 def watch_stdin(loop, event):
-    """Set event at stdin EOF. A reader callback, not a thread: a daemon thread blocked in a read of stdin
-    makes the interpreter abort at exit (it cannot take the stdin buffer's lock)."""
+    """Set event at stdin EOF when stdin is a pipe, socket or terminal. A reader callback, not a thread: a
+    daemon thread blocked in a read of stdin makes the interpreter abort at exit. /dev/null or a regular
+    file would be at EOF at once: then only SIGTERM (or the parent's death) stops the harness."""
     fd = sys.stdin.fileno()
+    mode = os.fstat(fd).st_mode
+    if not (stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode) or os.isatty(fd)):
+        log("stdin is not a pipe: running until SIGTERM")
+        return
 
     def readable():
         try:
@@ -155,15 +170,20 @@ def watch_stdin(loop, event):
             data = b""
         if not data:
             loop.remove_reader(fd)
+            log("stdin reached EOF")
             event.set()
 
-    try:
-        loop.add_reader(fd, readable)
-    except (OSError, ValueError, PermissionError):
-        # A regular file (or /dev/null) cannot be polled: read it whole now.
-        while os.read(fd, 65536):
-            pass
-        event.set()
+    loop.add_reader(fd, readable)
+
+
+async def watch_parent(event):
+    """Stop when the process that started us is gone (we were re-parented), so a crashed test leaves nothing."""
+    parent = os.getppid()
+    while not event.is_set():
+        await asyncio.sleep(0.5)
+        if os.getppid() != parent:
+            log("the parent process is gone")
+            event.set()
 
 
 async def main(args, admin_key):
@@ -181,9 +201,10 @@ async def main(args, admin_key):
         sys.stdout.flush()
         if not args.ignore_stdin:
             watch_stdin(loop, harness.stop_requested)
-        watcher = asyncio.create_task(harness.watch_relay())
+        watchers = [asyncio.create_task(harness.watch_relay()), asyncio.create_task(watch_parent(harness.stop_requested))]
         await harness.stop_requested.wait()
-        watcher.cancel()
+        for watcher in watchers:
+            watcher.cancel()
         log(f"stopping ({harness.service.handled} requests handled)")
         return 0
     finally:

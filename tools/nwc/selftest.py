@@ -381,8 +381,10 @@ async def drop_run(work, info, key_file):
             check(message[0] == "EOSE", f"the dropped response is not on the relay: {message}")
             # The service reconnects by itself (0.1 s polls); its first answer may take a moment.
             answer = None
+            attempts = 0
             deadline = time.monotonic() + 10
             while answer is None:
+                attempts += 1
                 request = await client.send("lookup_invoice", {"payment_hash": payment_hash})
                 try:
                     answer = await client.response(request, timeout=1)
@@ -391,7 +393,7 @@ async def drop_run(work, info, key_file):
             result = answer.get("result") or {}
             check(result.get("state") == "settled" and sha256_hex(result["preimage"]) == payment_hash,
                   f"lookup after the drop: {answer}")
-            ok("drop-on: lookup_invoice afterwards finds the payment settled, sha256(preimage) = hash")
+            ok(f"drop-on: lookup_invoice afterwards (attempt {attempts}) finds the payment settled, sha256(preimage) = hash")
             after = (await client.call("get_balance"))["result"]["balance"]
             check(after == before - INVOICE_SAT * 1000 == await lnbits_balance(payer),
                   f"balance {before} -> {after}: paid exactly once")

@@ -72,6 +72,13 @@ class LNbits:
     async def call(self, method, path, body=None):
         return await asyncio.to_thread(self._call, method, path, body)
 
+    async def call_checked(self, method, path, body=None):
+        """The JSON object of a 200/201 answer, else NwcError INTERNAL."""
+        status, answer = await self.call(method, path, body)
+        if status not in (200, 201) or not isinstance(answer, dict):
+            raise NwcError("INTERNAL", f"LNbits HTTP {status}: {detail(answer)}")
+        return answer
+
 
 def detail(body):
     return body.get("detail") if isinstance(body, dict) else body
@@ -172,9 +179,9 @@ class Handlers:
         }
 
     async def get_balance(self, params):
-        status, body = await self.lnbits.call("GET", "/api/v1/wallet")
-        if status != 200 or not isinstance(body, dict) or not isinstance(body.get("balance"), int):
-            raise NwcError("INTERNAL", f"LNbits HTTP {status}: {detail(body)}")
+        body = await self.lnbits.call_checked("GET", "/api/v1/wallet")
+        if not isinstance(body.get("balance"), int):
+            raise NwcError("INTERNAL", f"LNbits answered no balance: {body}")
         return {"balance": body["balance"]}
 
     async def get_info(self, params):
@@ -212,7 +219,9 @@ class WalletService:
         return nostr.EventBuilder(nostr.Kind(KIND_INFO), " ".join(METHODS)).tags(tags).sign_with_keys(self.keys)
 
     async def run(self):
-        """Stay connected: on any drop, reconnect every 0.1 s, subscribe again and republish the info event."""
+        """Stay connected: on any drop, try to reconnect every 20 ms (a refused connect costs nothing), subscribe
+        again and republish the info event. Requests are ephemeral: one published while the service is not
+        subscribed is lost, so the service must be back before a client is."""
         while not self.stopping:
             try:
                 async with websockets.connect(
@@ -227,7 +236,7 @@ class WalletService:
                 self.ws = None
                 self.ready.clear()
             if not self.stopping:
-                await asyncio.sleep(0.1)
+                await asyncio.sleep(0.02)
 
     async def _session(self, ws):
         # Requests are ephemeral (never stored), so only live ones matter: limit 0.
