@@ -24,33 +24,23 @@ typing-inspection==0.4.5 typing_extensions==4.16.0 uvicorn==0.55.0 uvloop==0.23.
 websockets==17.4 yarl==1.25.1
 "
 
-find_python() {
+# The first python3.x >= 3.10 (nostr-relay needs 3.8+, nostr-sdk's wheels 3.9+; Debian's is 3.11). On a machine
+# with none, Debian's python3 and python3-venv (tools/apt-install.sh installs only what is missing).
+pick_python() {
     local candidate
-    for candidate in python3 python3.12 python3.11 python3.10; do
-        if command -v "$candidate" >/dev/null 2>&1 &&
-            "$candidate" -c 'import sys; sys.exit(0 if (3, 10) <= sys.version_info[:2] < (3, 14) else 1)' 2>/dev/null; then
+    for candidate in python3 python3.13 python3.12 python3.11 python3.10; do
+        command -v "$candidate" >/dev/null 2>&1 || continue
+        if "$candidate" -c 'import sys; sys.exit(0 if sys.version_info[:2] >= (3, 10) else 1)' 2>/dev/null; then
             command -v "$candidate"
             return 0
         fi
     done
     return 1
 }
-
-apt_install() { # apt_install PKG... — only the ones dpkg does not know as installed
-    local missing="" p
-    for p in "$@"; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
-    [ -z "$missing" ] && return 0
-    command -v apt-get >/dev/null || { echo "nwc install: need$missing but apt-get is not available" >&2; exit 1; }
-    local sudo=""; [ "$(id -u)" -ne 0 ] && sudo=sudo
-    echo "nwc install: apt-get install$missing" >&2
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq $missing >/dev/null
-}
-
-PYTHON="$(find_python || true)"
+PYTHON="$(pick_python || true)"
 if [ -z "$PYTHON" ]; then
-    apt_install python3 python3-venv
-    PYTHON="$(find_python)" || { echo "nwc install: no Python 3.10-3.13 found" >&2; exit 1; }
+    "$REPO/tools/apt-install.sh" python3 python3-venv >&2
+    PYTHON="$(pick_python)" || { echo "nwc install: no Python 3.10 or newer found" >&2; exit 1; }
 fi
 PYVER="$("$PYTHON" -c 'import platform; print(platform.python_version())')"
 WANT="nwc python=$PYVER pins=$(printf '%s' "$PINS" | sha256sum | cut -c1-16)"
@@ -74,7 +64,7 @@ started=$SECONDS
 rm -rf "$VENV"
 if ! "$PYTHON" -m venv "$VENV" >/dev/null 2>&1; then
     rm -rf "$VENV"
-    case "$PYTHON" in /usr/bin/*) apt_install "python3-venv" "python${PYVER%.*}-venv" ;; esac
+    case "$PYTHON" in /usr/bin/*) "$REPO/tools/apt-install.sh" "python3-venv" "python${PYVER%.*}-venv" >&2 ;; esac
     "$PYTHON" -m venv "$VENV"
 fi
 log="$BASE/install.log"
