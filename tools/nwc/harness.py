@@ -95,6 +95,8 @@ class Harness:
         """A relay that died by itself (not our restart) comes back on the same port."""
         while not self.stop_requested.is_set():
             await asyncio.sleep(0.5)
+            if self.stop_requested.is_set():  # a SIGTERM to our group reaches the relay too: no restart then
+                return
             if not self.restarting and self.relay.process.poll() is not None:
                 log(f"relay exited by itself (status {self.relay.process.returncode}); restarting it")
                 self.restarting = True
@@ -211,6 +213,17 @@ async def main(args, admin_key):
         await harness.close()
 
 
+def become_group_leader():
+    """pid == process group id, and the relay (our child) in that group: `kill(-pid, SIGTERM)` reaches both.
+    Not when stdin is a terminal (leaving the terminal's foreground group would stop us at the first read)."""
+    if os.getpgrp() == os.getpid() or os.isatty(sys.stdin.fileno()):
+        return
+    try:
+        os.setpgid(0, 0)
+    except OSError as error:  # a session leader is already its group's leader; anything else: say so
+        log(f"cannot become a process group leader: {error}")
+
+
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--lnbits-url", required=True, help="e.g. http://127.0.0.1:5000")
@@ -228,6 +241,7 @@ if __name__ == "__main__":
     # A parent may hand us a blocked signal mask (Foundation's Process on Linux passes on the mask of the
     # spawning Swift thread, SIGTERM blocked); the relay would inherit it too. Start with nothing blocked.
     signal.pthread_sigmask(signal.SIG_SETMASK, set())
+    become_group_leader()
     try:
         key = Path(arguments.admin_key_file).read_text().strip()
     except OSError as failure:

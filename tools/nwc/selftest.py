@@ -25,6 +25,7 @@ if __name__ == "__main__":
 import asyncio  # noqa: E402
 import hashlib  # noqa: E402
 import json  # noqa: E402
+import os  # noqa: E402
 import secrets  # noqa: E402
 import select  # noqa: E402
 import shutil  # noqa: E402
@@ -118,8 +119,8 @@ def stopped_cleanly(harness, how):
     check(children, "the harness runs its relay as a child process")
     if how == "eof":
         harness.process.stdin.close()
-    else:
-        harness.process.send_signal(signal.SIGTERM)
+    else:  # as the Swift tests' fallback does: the whole group, relay included
+        os.killpg(harness.process.pid, signal.SIGTERM)
     try:
         code = harness.process.wait(timeout=15)
     except subprocess.TimeoutExpired:
@@ -253,6 +254,8 @@ async def normal_run(work, info, key_file):
         ready = harness.ready_line()
         check(set(ready) == {"relay", "uri", "pid"}, f"ready line keys: {sorted(ready)}")
         check(ready["pid"] == harness.process.pid, "ready line pid is the harness")
+        check(os.getpgid(ready["pid"]) == ready["pid"], "the harness leads its own process group")
+        check(all(os.getpgid(pid) == ready["pid"] for pid in harness.relay_pids()), "the relay is in the harness's group")
         check(ready["uri"].startswith("nostr+walletconnect://"), "URI scheme")
         ok(f"harness ready in {time.monotonic() - began:.2f} s: relay {ready['relay']}")
         uri = nostr.NostrWalletConnectUri.parse(ready["uri"])
@@ -406,8 +409,10 @@ async def drop_run(work, info, key_file):
             await client.close()
         log = harness.log()
         check("response dropped" in log, f"stderr tells the dropped response:\n{log}")
+        check(log.count("nwc: pay_invoice") == 2, f"the dropped request was executed once, not again:\n{log}")
+        check("already handled" in log, f"the relay delivered the stored request again and it was ignored:\n{log}")
         stopped_cleanly(harness, "SIGTERM")
-        ok("SIGTERM: harness exits 0, relay gone")
+        ok("SIGTERM to its process group: harness exits 0, relay gone")
     finally:
         harness.kill()
 

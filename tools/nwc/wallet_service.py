@@ -211,6 +211,8 @@ class WalletService:
         self.stopping = False
         self.tasks = set()
         self.handled = 0
+        self.seen = set()
+        self.since = int(time.time()) - 5
 
     # -- relay connection -------------------------------------------------------------------------------
 
@@ -220,8 +222,7 @@ class WalletService:
 
     async def run(self):
         """Stay connected: on any drop, try to reconnect every 20 ms (a refused connect costs nothing), subscribe
-        again and republish the info event. Requests are ephemeral: one published while the service is not
-        subscribed is lost, so the service must be back before a client is."""
+        again and republish the info event."""
         while not self.stopping:
             try:
                 async with websockets.connect(
@@ -239,8 +240,8 @@ class WalletService:
                 await asyncio.sleep(0.02)
 
     async def _session(self, ws):
-        # Requests are ephemeral (never stored), so only live ones matter: limit 0.
-        request_filter = {"kinds": [KIND_REQUEST], "#p": [self.pubkey], "authors": [self.client_hex], "limit": 0}
+        # Stored requests come too (see _handle): those published while we were away get answered.
+        request_filter = {"kinds": [KIND_REQUEST], "#p": [self.pubkey], "authors": [self.client_hex], "since": self.since}
         await ws.send(json.dumps(["REQ", SUBSCRIPTION, request_filter]))
         info = self.info_event()
         info_id = info.id().to_hex()
@@ -324,6 +325,13 @@ class WalletService:
         if tags.get("p") != self.pubkey:
             log(f"ignored request id={short}: not addressed to this service")
             return
+        # nostr-relay 1.14 stores ephemeral events too (its garbage collector drops them after up to 5 min), so
+        # after a reconnect the subscription brings back requests already handled: each id is handled once.
+        # (The same store delivers a request published while the service was away, once it is back.)
+        if request_id in self.seen:
+            log(f"ignored request id={short}: already handled")
+            return
+        self.seen.add(request_id)
         expiration = tags.get("expiration")
         if expiration is not None:
             try:
