@@ -100,9 +100,14 @@ class HarnessProcess:
         return self.process.stdout.read()
 
     def kill(self):
+        """After a failed check: SIGTERM first (the harness then removes its temp folder), SIGKILL after 5 s."""
         if self.process.poll() is None:
-            self.process.kill()
-            self.process.wait()
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
         self.stderr.close()
 
 
