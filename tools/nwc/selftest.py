@@ -179,9 +179,11 @@ class ManualClient:
         body = json.dumps({"method": method, "params": params or {}})
         secret = self.keys.secret_key()
         tags = [nostr.Tag.parse(["p", self.service.to_hex()])]
-        if scheme == "nip44_v2":
+        if scheme in ("nip44_v2", "nip44_untagged"):
             content = nostr.nip44_encrypt(secret, self.service, body, nostr.Nip44Version.V2)
-            tags.append(nostr.Tag.parse(["encryption", "nip44_v2"]))
+            if scheme == "nip44_v2":
+                tags.append(nostr.Tag.parse(["encryption", "nip44_v2"]))
+            scheme = "nip44_v2"
         else:
             content = nostr.nip04_encrypt(secret, self.service, body)
         if expiration is not None:
@@ -306,6 +308,9 @@ async def normal_run(work, info, key_file):
             answer = await client.call("get_balance", scheme="nip04")
             check(answer["result"] == {"balance": after}, f"NIP-04 get_balance {answer}")
             ok("NIP-04 get_balance")
+            answer = await client.call("get_balance", scheme="nip44_untagged")
+            check(answer["result"] == {"balance": after}, f"untagged NIP-44 get_balance {answer}")
+            ok("NIP-44 without an encryption tag: recognised, answered with NIP-44")
             unknown = secrets.token_hex(32)
             answer = await client.call("lookup_invoice", {"payment_hash": unknown})
             check(answer.get("result_type") == "lookup_invoice" and answer.get("error", {}).get("code") == "NOT_FOUND",
