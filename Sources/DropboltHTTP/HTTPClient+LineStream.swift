@@ -34,13 +34,7 @@ extension HTTPClient {
         lineLimit: Int,
         reader: @escaping @Sendable (_ status: Int, _ index: Int, _ line: String) -> Decision?
     ) async throws(HTTPExchangeFailure) -> HTTPLineStreamResult<Decision> {
-        let response: HTTPClientResponse
-        do {
-            response = try await execute(request, deadline: deadline)
-        } catch {
-            throw .noResponse(error)
-        }
-        let status = Int(response.status.code)
+        let (response, status) = try await head(request, deadline: deadline)
         let outcome: Result<HTTPLineStreamResult<Decision>, HTTPExchangeFailure> = await Self.racing(
             deadline, status: status
         ) {

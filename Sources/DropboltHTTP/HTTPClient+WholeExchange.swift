@@ -48,13 +48,7 @@ extension HTTPClient {
     public func executeWhole(
         _ request: HTTPClientRequest, deadline: NIODeadline, limit: Int
     ) async throws(HTTPExchangeFailure) -> HTTPExchangeResult {
-        let response: HTTPClientResponse
-        do {
-            response = try await execute(request, deadline: deadline)
-        } catch {
-            throw .noResponse(error)
-        }
-        let status = Int(response.status.code)
+        let (response, status) = try await head(request, deadline: deadline)
         let outcome: Result<ByteBuffer, HTTPExchangeFailure> = await Self.racing(deadline, status: status) {
             do {
                 return .success(try await response.body.collect(upTo: limit))
@@ -90,6 +84,18 @@ extension HTTPClient {
             while first == nil, let next = await group.next() { first = next }
             group.cancelAll()
             return first ?? .failure(.bodyDeadline(status: status))
+        }
+    }
+
+    /// Sends `request` and waits for the answer's head; no head by `deadline` is ``HTTPExchangeFailure/noResponse(_:)``.
+    func head(
+        _ request: HTTPClientRequest, deadline: NIODeadline
+    ) async throws(HTTPExchangeFailure) -> (HTTPClientResponse, status: Int) {
+        do {
+            let response = try await execute(request, deadline: deadline)
+            return (response, Int(response.status.code))
+        } catch {
+            throw .noResponse(error)
         }
     }
 }

@@ -41,7 +41,11 @@ struct CLNWalletTests {
     }
 
     @Test func heldPaymentIsUnknownUntilLookedUp() async throws {
-        try await Self.contract().timeoutIsUnknownUntilLookedUp()
+        try await Self.contract().unknownUntilLookedUp(.hold)
+    }
+
+    @Test func connectionLostMidAnswerIsUnknownUntilLookedUp() async throws {
+        try await Self.contract().unknownUntilLookedUp(.dropConnection)
     }
 
     @Test func neverSentIsNotFound() async throws { try await Self.contract().neverSentIsNotFound() }

@@ -39,7 +39,11 @@ struct PhoenixdWalletTests {
     }
 
     @Test func heldPaymentIsUnknownUntilLookedUp() async throws {
-        try await Self.contract().timeoutIsUnknownUntilLookedUp()
+        try await Self.contract().unknownUntilLookedUp(.hold)
+    }
+
+    @Test func connectionLostMidAnswerIsUnknownUntilLookedUp() async throws {
+        try await Self.contract().unknownUntilLookedUp(.dropConnection)
     }
 
     @Test func neverSentIsNotFound() async throws { try await Self.contract().neverSentIsNotFound() }

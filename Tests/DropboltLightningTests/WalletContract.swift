@@ -61,10 +61,11 @@ struct WalletContract {
         try expectOnePayCallAndNoViolations(planned)
     }
 
-    /// The node holds the payment past the backend's deadline: the outcome is unknown (money may have moved), the
-    /// lookup says pending, and once the node settles it the lookup gives the preimage — without a second payment.
-    func timeoutIsUnknownUntilLookedUp() async throws {
-        let planned = book.plan(amountSats: 42, outcome: .hold)
+    /// The node holds the payment past the backend's deadline (``FakeWalletBook/Outcome/hold``), or the connection
+    /// breaks mid-answer (``FakeWalletBook/Outcome/dropConnection``): the outcome is unknown (money may have moved),
+    /// the lookup says pending, and once the node settles it the lookup gives the preimage — without a second payment.
+    func unknownUntilLookedUp(_ outcome: FakeWalletBook.Outcome) async throws {
+        let planned = book.plan(amountSats: 42, outcome: outcome)
         let invoice = try Invoice.decode(planned.bolt11)
         let error = await payError(invoice, timeout: .seconds(1))
         #expect(error?.shortDescription == "outcomeUnknown", "\(String(describing: error))")

@@ -100,6 +100,7 @@ private struct CLNHandler: Sendable {
         if book.payCalls(planned.paymentHashHex) > 1, state == .inFlight {
             return FakeWalletHTTP.json(500, ["code": 200, "message": "Already have pending payment for this hash"])
         }
+        if planned.outcome == .dropConnection { return FakeWalletHTTP.droppedAfterHead(201) }
         let final = state == .inFlight ? await book.finalState(planned.paymentHashHex) : state
         switch final {
         case .succeeded(let fee):

@@ -112,6 +112,7 @@ private struct Handler: Sendable {
             status: .ok, headers: [.contentType: "application/json"],
             body: ResponseBody { writer in
                 try await writer.write(FakeWalletHTTP.line(["result": Self.payment(planned, .inFlight)]))
+                if planned.outcome == .dropConnection { throw FakeWalletBook.DroppedConnection() }
                 let final = state == .inFlight ? await book.finalState(planned.paymentHashHex) : state
                 try await writer.write(FakeWalletHTTP.line(["result": Self.payment(planned, final)]))
                 try await writer.finish(nil)

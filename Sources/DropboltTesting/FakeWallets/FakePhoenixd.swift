@@ -104,6 +104,7 @@ private struct PhoenixdHandler: Sendable {
             let reason = state == .inFlight ? "a payment for this invoice is already in progress" : "already paid"
             return FakeWalletHTTP.json(200, ["paymentHash": hash, "reason": reason])
         }
+        if planned.outcome == .dropConnection { return FakeWalletHTTP.droppedAfterHead(200) }
         switch state == .inFlight ? await book.finalState(hash) : state {
         case .succeeded(let fee):
             return FakeWalletHTTP.json(

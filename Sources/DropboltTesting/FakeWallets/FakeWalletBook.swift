@@ -27,6 +27,9 @@ public final class FakeWalletBook: Sendable {
         /// Stays in flight until the test calls ``FakeWalletBook/settle(_:feeMsat:)``: the node answers nothing
         /// final, so the client's own deadline ends the call with an unknown outcome.
         case hold
+        /// Starts the payment (in flight, as ``hold``) but breaks the connection once the answer has begun: after
+        /// the head (LND: after the first IN_FLIGHT update). The test settles it later.
+        case dropConnection
     }
 
     /// A payment's state in the node.
@@ -35,7 +38,7 @@ public final class FakeWalletBook: Sendable {
         case inFlight
         /// Paid with this fee.
         case succeeded(feeMsat: Int64)
-        /// Failed for good (never ``Outcome/succeed(feeMsat:)`` or ``Outcome/hold``).
+        /// Failed for good (never ``Outcome/succeed(feeMsat:)``, ``Outcome/hold`` or ``Outcome/dropConnection``).
         case failed(Outcome)
     }
 
@@ -103,7 +106,7 @@ public final class FakeWalletBook: Sendable {
             case .succeed(let fee):
                 state = .succeeded(feeMsat: fee)
                 book.balanceMsat -= planned.amountMsat + fee
-            case .hold: state = .inFlight
+            case .hold, .dropConnection: state = .inFlight
             case let failure: state = .failed(failure)
             }
             book.states[hash] = state
@@ -138,6 +141,9 @@ public final class FakeWalletBook: Sendable {
             book.balanceMsat -= planned.amountMsat + feeMsat
         }
     }
+
+    /// Thrown inside a response body to break the connection mid-answer.
+    struct DroppedConnection: Error {}
 
     /// Records a way the client broke the node's API contract.
     func violation(_ text: String) {

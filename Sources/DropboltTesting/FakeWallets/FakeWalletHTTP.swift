@@ -20,6 +20,14 @@ enum FakeWalletHTTP {
             body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 
+    /// An answer whose head goes out and whose body breaks the connection: the request certainly arrived, the
+    /// result never does.
+    static func droppedAfterHead(_ status: Int) -> Response {
+        Response(
+            status: .init(code: status), headers: [.contentType: "application/json"],
+            body: ResponseBody { _ in throw FakeWalletBook.DroppedConnection() })
+    }
+
     /// The request body, whole (wallet requests are small).
     static func body(_ request: Request) async throws -> String {
         String(buffer: try await request.body.collect(upTo: 1 << 20))
