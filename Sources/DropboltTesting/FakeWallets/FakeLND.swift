@@ -11,8 +11,8 @@ import NIOSSL
 /// - `POST /v2/router/send` `{payment_request, fee_limit_sat, timeout_seconds}` → HTTP 200, newline-delimited
 ///   `{"result": lnrpc.Payment}` lines: IN_FLIGHT, then SUCCEEDED (preimage **hex**; the HTLC's preimage is
 ///   **base64**, as LND sends bytes) or FAILED with `failure_reason`. int64 fields are JSON strings; an unsettled
-///   preimage is 64 zeros. A hash it already knows → 409 `{"error": {"code": 6, "message": "invoice is already paid"
-///   | "payment is in transition"}}`. `fee_limit_msat`, a missing or non-integer `fee_limit_sat` and a missing
+///   preimage is 64 zeros. A hash it has paid or in flight → 409 `{"error": {"code": 6, "message": "invoice is already
+///   paid" | "payment is in transition"}}`. `fee_limit_msat`, a missing or non-integer `fee_limit_sat` and a missing
 ///   `timeout_seconds` are violations.
 /// - `GET /v2/router/track/{hash}` (URL-safe base64; `+`, `/` or hex are violations) → the current state line, and
 ///   while in flight the stream stays open until the payment is final; unknown → 404
@@ -104,7 +104,8 @@ private struct Handler: Sendable {
             book.violation("LND send: an invoice no test planned")
             return Self.error(500, code: 2, "invalid payment request: unknown invoice")
         }
-        if book.payCalls(planned.paymentHashHex) > 1 {
+        // LND lets a failed payment be tried again (it fails the same way here); a paid or pending one it refuses.
+        if book.payCalls(planned.paymentHashHex) > 1, state == .inFlight || state.isSucceeded {
             let message = state == .inFlight ? "payment is in transition" : "invoice is already paid"
             return Self.error(409, code: 6, message)
         }

@@ -40,6 +40,12 @@ public final class FakeWalletBook: Sendable {
         case succeeded(feeMsat: Int64)
         /// Failed for good (never ``Outcome/succeed(feeMsat:)``, ``Outcome/hold`` or ``Outcome/dropConnection``).
         case failed(Outcome)
+
+        /// True for ``succeeded(feeMsat:)``.
+        public var isSucceeded: Bool {
+            if case .succeeded = self { return true }
+            return false
+        }
     }
 
     /// An invoice a test planned: a real signed BOLT 11 whose preimage the node reveals on success.
