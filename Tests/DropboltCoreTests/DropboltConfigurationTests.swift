@@ -212,6 +212,16 @@ import Testing
         #expect(error.description.contains("only the lnd wallet"), "\(error)")
     }
 
+    @Test func aCertificateFileWithPlainHttpIsRefused() throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let error = try configError(
+            "wallet:\n  kind: lnd\n  url: http://127.0.0.1:8080\n  macaroon_file: m\n  tls_cert_file: tls.cert\n",
+            in: folder)
+        #expect(error.description.contains("wallet.tls_cert_file"), "\(error)")
+        #expect(error.description.contains("https"), "\(error)")
+    }
+
     @Test func anEmptyCertificatePathIsRefused() throws {
         let folder = try TemporaryDirectory()
         defer { folder.remove() }

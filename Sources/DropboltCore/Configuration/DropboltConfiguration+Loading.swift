@@ -44,7 +44,7 @@ extension DropboltConfiguration {
     /// | `wallet.key_file` | path of a file holding the key, or `credential:NAME` for systemd's `LoadCredential=NAME:…` | none |
     /// | `wallet.key_env` | environment variable name holding the key | none |
     /// | `wallet.macaroon_file` | path (lnd) | none |
-    /// | `wallet.tls_cert_file` | path of the node's `tls.cert` (lnd only): the one certificate trusted for `url`; host names are not checked | system trust |
+    /// | `wallet.tls_cert_file` | path of the node's `tls.cert` (lnd only, https `url`): the one certificate trusted for `url`; host names are not checked | system trust |
     /// | `wallet.rune_file` | path (cln) | none |
     /// | `wallet.password_file` | path (phoenixd) | none |
     /// | `wallet.connection_file` | path of a file holding the NWC URI (nwc) | none |
@@ -242,6 +242,9 @@ extension DropboltConfiguration {
             // Never accept a setting that is not honoured: only the LND backend pins a certificate.
             throw wallet.invalid(
                 "tls_cert_file", "only the lnd wallet uses a certificate file; remove it for wallet.kind \(kind.rawValue)")
+        }
+        if settings.tlsCertFile != nil, settings.url?.lowercased().hasPrefix("http://") == true {
+            throw wallet.invalid("tls_cert_file", "is only used over https; use an https:// wallet.url or remove it")
         }
         settings.runeFile = try path("rune_file")
         settings.passwordFile = try path("password_file")
