@@ -5,62 +5,15 @@ import DropboltTesting
 import Foundation
 import Testing
 
-/// The LND backend against ``FakeLND``: TLS with the node's self-signed certificate trusted from its file, the
-/// macaroon in hex, fee_limit_sat, the NDJSON payment stream and track by URL-safe base64 hash.
+/// What only the LND backend does, against ``FakeLND`` (the shared contract is in ``WalletContractTests``): a
+/// second send of a hash, the certificate trusted from a file, the macaroon file.
 @Suite(.serialized)
 struct LNDWalletTests {
+    /// A node of its own, so that these tests never change the balance the contract suite checks.
     static let node = StartedOnce { try await FakeLND.start() }
-
-    static func contract() async throws -> WalletContract {
-        let fake = try await node.value()
-        let tls = try LNDWallet.trust(certificateFile: fake.certificate.certificatePath)
-        return WalletContract(
-            book: fake.book,
-            wallet: { timeout in
-                LNDWallet(
-                    url: fake.url, macaroon: fake.macaroon, tls: tls, httpClient: .shared, timeout: timeout,
-                    answerGrace: .milliseconds(500))
-            },
-            wrongSecretWallet: {
-                LNDWallet(url: fake.url, macaroon: [0x02, 0x99, 0x98], tls: tls, httpClient: .shared)
-            },
-            // fee_limit_sat: whole satoshis, rounded down so the limit is never exceeded.
-            expectedFeeLimitMsat: { $0.rawValue / 1000 * 1000 },
-            supportsFeeLimit: true,
-            secret: Hex.string(fake.macaroon))
-    }
-
-    @Test func paysAndLooksUp() async throws { try await Self.contract().paysAndLooksUp() }
-
-    @Test func noRouteMovesNothing() async throws {
-        try await Self.contract().failureMovesNothing(.noRoute, is: "noRoute")
-    }
-
-    @Test func insufficientBalanceMovesNothing() async throws {
-        try await Self.contract().failureMovesNothing(.insufficientBalance, is: "insufficientBalance")
-    }
-
-    @Test func routerTimeoutMovesNothing() async throws {
-        try await Self.contract().failureMovesNothing(.timeout, is: "rejected")
-    }
-
-    @Test func heldPaymentIsUnknownUntilLookedUp() async throws {
-        try await Self.contract().unknownUntilLookedUp(.hold)
-    }
-
-    @Test func connectionLostMidAnswerIsUnknownUntilLookedUp() async throws {
-        try await Self.contract().unknownUntilLookedUp(.dropConnection)
-    }
-
-    @Test func neverSentIsNotFound() async throws { try await Self.contract().neverSentIsNotFound() }
-
-    @Test func reportsInfoAndBalance() async throws { try await Self.contract().reportsInfoAndBalance() }
-
-    @Test func wrongMacaroonIsUnauthorized() async throws { try await Self.contract().wrongSecretIsUnauthorized() }
-
     /// Paying the same hash again is answered "already paid" by LND: an unknown outcome to look up, never a failure.
     @Test func secondSendOfAHashIsUnknownNotFailed() async throws {
-        let contract = try await Self.contract()
+        let contract = try ContractBackend.lndContract(try await Self.node.value())
         let planned = contract.book.plan(amountSats: 9, outcome: .succeed(feeMsat: 0))
         let invoice = try Invoice.decode(planned.bolt11)
         _ = try await contract.wallet(.seconds(20)).pay(invoice, maxFee: .zero)
