@@ -20,6 +20,8 @@ struct WalletContract {
     let expectedFeeLimitMsat: @Sendable (_ maxFee: Millisatoshi) -> Int64?
     /// Whether the backend can pass a fee limit to the node.
     let supportsFeeLimit: Bool
+    /// Whether the backend bounds the node's route search (LND `timeout_seconds`, CLN `retry_for`).
+    let boundsRouteSearch: Bool
     /// The secret itself, which must appear in no error.
     let secret: String
 
@@ -34,6 +36,8 @@ struct WalletContract {
         #expect(payment.amount == .sats(500))
         #expect(payment.fee == Millisatoshi(3_000))
         #expect(book.feeLimitMsat(planned.paymentHashHex) == expectedFeeLimitMsat(maxFee))
+        // Three quarters of the 20 s call for the route search, so the answer fits in wallet.timeout_seconds.
+        #expect(book.searchSeconds(planned.paymentHashHex) == (boundsRouteSearch ? 15 : nil))
 
         let status = try await wallet(.seconds(20)).lookup(paymentHash: invoice.paymentHash)
         guard case .succeeded(let looked) = status else {

@@ -21,13 +21,12 @@ enum ContractBackend: String, CaseIterable, CustomTestStringConvertible {
             book: fake.book,
             wallet: { timeout in
                 LNDWallet(
-                    url: fake.url, macaroon: fake.macaroon, tls: tls, httpClient: .shared, timeout: timeout,
-                    answerGrace: .milliseconds(500))
+                    url: fake.url, macaroon: fake.macaroon, tls: tls, httpClient: .shared, timeout: timeout)
             },
             wrongSecretWallet: { LNDWallet(url: fake.url, macaroon: [0x02, 0x99], tls: tls, httpClient: .shared) },
             // fee_limit_sat: whole satoshis, rounded down so the limit is never exceeded.
             expectedFeeLimitMsat: { $0.rawValue / 1000 * 1000 },
-            supportsFeeLimit: true, secret: Hex.string(fake.macaroon))
+            supportsFeeLimit: true, boundsRouteSearch: true, secret: Hex.string(fake.macaroon))
     }
 
     /// The contract for this backend: how to build it against its fake, and what the fake must see.
@@ -41,13 +40,12 @@ enum ContractBackend: String, CaseIterable, CustomTestStringConvertible {
                 book: fake.book,
                 wallet: { timeout in
                     CLNWallet(
-                        url: fake.url, rune: fake.rune, httpClient: .shared, timeout: timeout,
-                        answerGrace: .milliseconds(500))
+                        url: fake.url, rune: fake.rune, httpClient: .shared, timeout: timeout)
                 },
                 wrongSecretWallet: { CLNWallet(url: fake.url, rune: "not-the-rune", httpClient: .shared) },
                 // maxfee: msat, as given.
                 expectedFeeLimitMsat: { $0.rawValue },
-                supportsFeeLimit: true, secret: fake.rune)
+                supportsFeeLimit: true, boundsRouteSearch: true, secret: fake.rune)
         case .phoenixd:
             let fake = try await Self.phoenixdNode.value()
             return WalletContract(
@@ -58,7 +56,7 @@ enum ContractBackend: String, CaseIterable, CustomTestStringConvertible {
                 wrongSecretWallet: { PhoenixdWallet(url: fake.url, password: "wrong-password", httpClient: .shared) },
                 // phoenixd takes no fee limit; the engine checks the reported fee afterwards.
                 expectedFeeLimitMsat: { _ in nil },
-                supportsFeeLimit: false, secret: fake.password)
+                supportsFeeLimit: false, boundsRouteSearch: false, secret: fake.password)
         }
     }
 }

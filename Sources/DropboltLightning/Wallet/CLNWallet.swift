@@ -20,37 +20,31 @@ public struct CLNWallet: Wallet {
     public let identity: String
 
     let endpoint: WalletEndpoint
-    /// How long `pay` may keep retrying routes (`retry_for`).
+    /// The whole budget of one call; `pay` retries routes for three quarters of it (`retry_for`).
     let timeout: Duration
-    /// How long after `timeout` to wait for `pay`'s answer before the outcome counts as unknown.
-    let answerGrace: Duration
 
     /// Creates a backend for the clnrest API at `url` (`https://host:3010`).
     ///
     /// - Parameters:
     ///   - rune: the rune's text (read from a file or the environment, never the config).
     ///   - httpClient: the process's shared client.
-    ///   - timeout: how long Core Lightning may retry one payment.
-    ///   - answerGrace: how long after `timeout` to wait for the answer.
-    public init(
-        url: String, rune: String, httpClient: HTTPClient, timeout: Duration = .seconds(60),
-        answerGrace: Duration = .seconds(30)
-    ) {
+    ///   - timeout: how long one call may take (`wallet.timeout_seconds`). `pay` retries routes for three quarters of
+    ///     it (`retry_for`); no answer by then is an unknown outcome.
+    public init(url: String, rune: String, httpClient: HTTPClient, timeout: Duration = .seconds(60)) {
         var headers = HTTPHeaders()
         headers.add(name: "Rune", value: rune)
         self.endpoint = WalletEndpoint(name: "Core Lightning", url: url, headers: headers, client: httpClient)
         self.identity =
             "cln \(endpoint.baseURL) rune:\(Hex.string(Array(SHA256.hash(data: Array(rune.utf8)))).prefix(12))"
         self.timeout = timeout
-        self.answerGrace = answerGrace
     }
 
-    /// Pays `invoice` with `maxfee` = `maxFee` (msat) and `retry_for` = the timeout in seconds.
+    /// Pays `invoice` with `maxfee` = `maxFee` (msat) and `retry_for` = three quarters of the timeout, in seconds.
     public func pay(_ invoice: Invoice, maxFee: Millisatoshi) async throws(PaymentError) -> Payment {
-        let seconds = max(1, timeout.components.seconds)
+        let seconds = WalletEndpoint.searchSeconds(of: timeout)
         let body = #"{"bolt11":"\#(invoice.string)","maxfee":\#(max(0, maxFee.rawValue)),"retry_for":\#(seconds)}"#
         let answer = try await endpoint.exchange(
-            .POST, "/v1/pay", body: .json(body), timeout: timeout + answerGrace, paying: true)
+            .POST, "/v1/pay", body: .json(body), timeout: timeout, paying: true)
         guard answer.status == 200 || answer.status == 201 else {
             throw Self.payError(answer)
         }

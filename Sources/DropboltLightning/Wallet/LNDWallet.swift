@@ -26,10 +26,8 @@ public struct LNDWallet: Wallet {
     public let identity: String
 
     let endpoint: WalletEndpoint
-    /// How long LND may look for routes (`timeout_seconds`).
+    /// The whole budget of one call; a payment's route search gets three quarters of it (``WalletEndpoint/searchSeconds(of:)``).
     let timeout: Duration
-    /// How long to keep listening after `timeout` for the final status of HTLCs already sent.
-    let answerGrace: Duration
 
     /// Creates a backend for the LND REST API at `url` (`https://host:8080`).
     ///
@@ -38,24 +36,24 @@ public struct LNDWallet: Wallet {
     ///     and info read.
     ///   - tls: the trust for this node (``trust(certificateFile:)``); nil uses the client's default trust.
     ///   - httpClient: the process's shared client; the TLS configuration is set per request.
-    ///   - timeout: how long LND may try routes for one payment.
-    ///   - answerGrace: how long after `timeout` to wait for the final status before the outcome counts as unknown.
+    ///   - timeout: how long one call may take (`wallet.timeout_seconds`). LND searches routes for three quarters of
+    ///     it (`timeout_seconds`); the rest is for HTLCs already sent to resolve. No final status by then is an
+    ///     unknown outcome.
     public init(
         url: String, macaroon: [UInt8], tls: TLSConfiguration?, httpClient: HTTPClient,
-        timeout: Duration = .seconds(60), answerGrace: Duration = .seconds(30)
+        timeout: Duration = .seconds(60)
     ) {
         var headers = HTTPHeaders()
         headers.add(name: "Grpc-Metadata-macaroon", value: Hex.string(macaroon))
         self.endpoint = WalletEndpoint(name: "LND", url: url, headers: headers, client: httpClient, tls: tls)
         self.identity = "lnd \(endpoint.baseURL) macaroon:\(Hex.string(Array(SHA256.hash(data: macaroon))).prefix(12))"
         self.timeout = timeout
-        self.answerGrace = answerGrace
     }
 
     /// Pays `invoice` through LND's router with `fee_limit_sat` = `maxFee` rounded down, reading the payment's
     /// update stream until SUCCEEDED or FAILED. A stream that breaks or ends first is an unknown outcome.
     public func pay(_ invoice: Invoice, maxFee: Millisatoshi) async throws(PaymentError) -> Payment {
-        let seconds = max(1, min(Int64(Int32.max), timeout.components.seconds))
+        let seconds = min(Int64(Int32.max), WalletEndpoint.searchSeconds(of: timeout))
         // protobuf JSON: int64 as a string; fee_limit_sat is rounded down so the limit is never exceeded.
         let body =
             #"{"payment_request":"\#(invoice.string)","fee_limit_sat":"\#(max(0, maxFee.rawValue) / 1000)","#
@@ -63,7 +61,7 @@ public struct LNDWallet: Wallet {
         let paymentHash = invoice.paymentHash
         let amount = invoice.amount
         let result = try await endpoint.lines(
-            .POST, "/v2/router/send", body: .json(body), timeout: timeout + answerGrace, paying: true
+            .POST, "/v2/router/send", body: .json(body), timeout: timeout, paying: true
         ) { status, index, line -> Result<Payment, PaymentError>? in
             Self.sendUpdate(line, index: index, httpStatus: status, paymentHash: paymentHash, amount: amount)
         }

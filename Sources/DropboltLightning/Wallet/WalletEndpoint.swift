@@ -134,6 +134,12 @@ struct WalletEndpoint: Sendable {
         return fields.map { "\(encode($0.name))=\(encode($0.value))" }.joined(separator: "&")
     }
 
+    /// How long a node may search for routes within a call's `timeout`: three quarters of it (at least one
+    /// second), so that HTLCs sent late can still resolve and the answer arrive inside `wallet.timeout_seconds`.
+    static func searchSeconds(of timeout: Duration) -> Int64 {
+        max(1, timeout.components.seconds * 3 / 4)
+    }
+
     static func amount(_ duration: Duration) -> TimeAmount {
         let (seconds, attoseconds) = duration.components
         return .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)

@@ -92,8 +92,12 @@ private struct CLNHandler: Sendable {
         if body["maxfeepercent"] != nil || body["exemptfee"] != nil {
             book.violation("CLN pay: maxfee cannot be combined with maxfeepercent or exemptfee")
         }
-        if (FakeWalletHTTP.int64(body["retry_for"]) ?? 0) <= 0 { book.violation("CLN pay: retry_for missing") }
-        guard let (planned, state) = book.startPayment(bolt11: bolt11, feeLimitMsat: maxFee?.int64Value) else {
+        let retryFor = FakeWalletHTTP.int64(body["retry_for"])
+        if (retryFor ?? 0) <= 0 { book.violation("CLN pay: retry_for missing") }
+        guard
+            let (planned, state) = book.startPayment(
+                bolt11: bolt11, feeLimitMsat: maxFee?.int64Value, searchSeconds: retryFor)
+        else {
             book.violation("CLN pay: an invoice no test planned")
             return FakeWalletHTTP.json(500, ["code": -32602, "message": "Invalid bolt11: Bad bech32 string"])
         }

@@ -96,10 +96,13 @@ private struct Handler: Sendable {
         if feeLimitSat == nil {
             book.violation("LND send: fee_limit_sat missing or not an integer (0 = zero-fee only)")
         }
-        if (FakeWalletHTTP.int64(body["timeout_seconds"]) ?? 0) <= 0 {
+        let timeoutSeconds = FakeWalletHTTP.int64(body["timeout_seconds"])
+        if (timeoutSeconds ?? 0) <= 0 {
             book.violation("LND send: timeout_seconds missing")
         }
-        guard let (planned, state) = book.startPayment(bolt11: bolt11, feeLimitMsat: feeLimitSat.map { $0 * 1000 })
+        guard
+            let (planned, state) = book.startPayment(
+                bolt11: bolt11, feeLimitMsat: feeLimitSat.map { $0 * 1000 }, searchSeconds: timeoutSeconds)
         else {
             book.violation("LND send: an invoice no test planned")
             return Self.error(500, code: 2, "invalid payment request: unknown invoice")

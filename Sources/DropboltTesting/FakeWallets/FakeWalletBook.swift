@@ -67,6 +67,7 @@ public final class FakeWalletBook: Sendable {
         var states: [String: State] = [:]
         var payCalls: [String: Int] = [:]
         var feeLimitsMsat: [String: Int64] = [:]
+        var searchSeconds: [String: Int64] = [:]
         var violations: [String] = []
         var balanceMsat: Int64
     }
@@ -100,12 +101,13 @@ public final class FakeWalletBook: Sendable {
 
     /// Starts paying `bolt11` as planned and returns the plan with the state the node is now in; nil for an invoice
     /// no test planned. A second call for one hash is counted (``payCalls(_:)``) and answered from the first.
-    func startPayment(bolt11: String, feeLimitMsat: Int64?) -> (Planned, State)? {
+    func startPayment(bolt11: String, feeLimitMsat: Int64?, searchSeconds: Int64? = nil) -> (Planned, State)? {
         contents.withLock { book in
             guard let planned = book.planned.values.first(where: { $0.bolt11 == bolt11 }) else { return nil }
             let hash = planned.paymentHashHex
             book.payCalls[hash, default: 0] += 1
             if let feeLimitMsat { book.feeLimitsMsat[hash] = feeLimitMsat }
+            if let searchSeconds { book.searchSeconds[hash] = searchSeconds }
             if let state = book.states[hash] { return (planned, state) }
             let state: State
             switch planned.outcome {
@@ -165,6 +167,11 @@ public final class FakeWalletBook: Sendable {
     /// The fee limit the client sent with the payment, converted to msat from the node's own unit; nil if none.
     public func feeLimitMsat(_ paymentHashHex: String) -> Int64? {
         contents.withLock { $0.feeLimitsMsat[paymentHashHex] }
+    }
+
+    /// How long the client let the node search for routes (LND `timeout_seconds`, CLN `retry_for`); nil if not given.
+    public func searchSeconds(_ paymentHashHex: String) -> Int64? {
+        contents.withLock { $0.searchSeconds[paymentHashHex] }
     }
 
     /// The node's spendable balance.
