@@ -48,26 +48,31 @@ extension HTTPClient {
     public func executeWhole(
         _ request: HTTPClientRequest, deadline: NIODeadline, limit: Int
     ) async throws(HTTPExchangeFailure) -> HTTPExchangeResult {
-        let response: HTTPClientResponse
-        do {
-            response = try await execute(request, deadline: deadline)
-        } catch {
-            throw .noResponse(error)
-        }
-        let status = Int(response.status.code)
-        let outcome: Result<ByteBuffer, HTTPExchangeFailure> = await withTaskGroup(
-            of: Result<ByteBuffer, HTTPExchangeFailure>?.self
-        ) { group in
-            group.addTask {
-                do {
-                    return .success(try await response.body.collect(upTo: limit))
-                } catch let error as NIOTooManyBytesError {
-                    _ = error
-                    return .failure(.bodyTooLarge(status: status, limit: limit))
-                } catch {
-                    return .failure(.bodyCutOff(status: status, error))
-                }
+        let (response, status) = try await head(request, deadline: deadline)
+        let outcome: Result<ByteBuffer, HTTPExchangeFailure> = await Self.racing(deadline, status: status) {
+            do {
+                return .success(try await response.body.collect(upTo: limit))
+            } catch let error as NIOTooManyBytesError {
+                _ = error
+                return .failure(.bodyTooLarge(status: status, limit: limit))
+            } catch {
+                return .failure(.bodyCutOff(status: status, error))
             }
+        }
+        switch outcome {
+        case .success(let body): return HTTPExchangeResult(status: status, headers: response.headers, body: body)
+        case .failure(let failure): throw failure
+        }
+    }
+
+    /// Runs `readBody` until it finishes or `deadline` passes, whichever comes first; at the deadline the read is
+    /// cancelled (which closes the connection) and the result is ``HTTPExchangeFailure/bodyDeadline(status:)``.
+    static func racing<Value: Sendable>(
+        _ deadline: NIODeadline, status: Int,
+        _ readBody: @escaping @Sendable () async -> Result<Value, HTTPExchangeFailure>
+    ) async -> Result<Value, HTTPExchangeFailure> {
+        await withTaskGroup(of: Result<Value, HTTPExchangeFailure>?.self) { group in
+            group.addTask { await readBody() }
             group.addTask {
                 let remaining = deadline - .now()
                 if remaining > .zero {
@@ -75,14 +80,22 @@ extension HTTPClient {
                 }
                 return _Concurrency.Task.isCancelled ? nil : .failure(.bodyDeadline(status: status))
             }
-            var first: Result<ByteBuffer, HTTPExchangeFailure>?
+            var first: Result<Value, HTTPExchangeFailure>?
             while first == nil, let next = await group.next() { first = next }
             group.cancelAll()
             return first ?? .failure(.bodyDeadline(status: status))
         }
-        switch outcome {
-        case .success(let body): return HTTPExchangeResult(status: status, headers: response.headers, body: body)
-        case .failure(let failure): throw failure
+    }
+
+    /// Sends `request` and waits for the answer's head; no head by `deadline` is ``HTTPExchangeFailure/noResponse(_:)``.
+    func head(
+        _ request: HTTPClientRequest, deadline: NIODeadline
+    ) async throws(HTTPExchangeFailure) -> (HTTPClientResponse, status: Int) {
+        do {
+            let response = try await execute(request, deadline: deadline)
+            return (response, Int(response.status.code))
+        } catch {
+            throw .noResponse(error)
         }
     }
 }

@@ -174,3 +174,59 @@ import Testing
         #expect(throws: ConfigError.self) { try DropboltConfiguration.load(path: stray, environment: [:]) }
     }
 }
+
+@Suite struct WalletCertificateConfigTests {
+    @Test func lndReadsItsCertificateFileRelativeToTheConfig() throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let yaml = """
+            wallet:
+              kind: lnd
+              url: https://node.lan:8080
+              macaroon_file: lnd/admin.macaroon
+              tls_cert_file: lnd/tls.cert
+            """
+        let path = try folder.write("conf/dropbolt.yaml", contents: yaml)
+        let wallet = try #require(try DropboltConfiguration.load(path: path, environment: [:]).wallet)
+        #expect(wallet.tlsCertFile == folder.url("conf/lnd/tls.cert"))
+        #expect(wallet.macaroonFile == folder.url("conf/lnd/admin.macaroon"))
+    }
+
+    @Test func lndWithoutACertificateFileUsesTheSystemTrust() throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let path = try folder.write(
+            "dropbolt.yaml", contents: "wallet:\n  kind: lnd\n  url: https://node.lan:8080\n  macaroon_file: m\n")
+        #expect(try DropboltConfiguration.load(path: path, environment: [:]).wallet?.tlsCertFile == nil)
+    }
+
+    @Test(arguments: ["cln", "phoenixd", "lnbits"])
+    func otherKindsRefuseACertificateFile(kind: String) throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let error = try configError(
+            "wallet:\n  kind: \(kind)\n  url: https://node.lan\n  key_file: secret\n  tls_cert_file: tls.cert\n",
+            in: folder)
+        #expect(error.description.contains("dropbolt.yaml:5:"), "\(error)")
+        #expect(error.description.contains("wallet.tls_cert_file"), "\(error)")
+        #expect(error.description.contains("only the lnd wallet"), "\(error)")
+    }
+
+    @Test func aCertificateFileWithPlainHttpIsRefused() throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let error = try configError(
+            "wallet:\n  kind: lnd\n  url: http://127.0.0.1:8080\n  macaroon_file: m\n  tls_cert_file: tls.cert\n",
+            in: folder)
+        #expect(error.description.contains("wallet.tls_cert_file"), "\(error)")
+        #expect(error.description.contains("https"), "\(error)")
+    }
+
+    @Test func anEmptyCertificatePathIsRefused() throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let error = try configError(
+            "wallet:\n  kind: lnd\n  url: https://node.lan\n  macaroon_file: m\n  tls_cert_file: \"\"\n", in: folder)
+        #expect(error.description.contains("wallet.tls_cert_file"), "\(error)")
+    }
+}

@@ -7,8 +7,8 @@ extension DropboltConfiguration {
     ]
     private static let providerKeys = ["url", "timeout_seconds"]
     private static let walletKeys = [
-        "kind", "url", "key_file", "key_env", "macaroon_file", "rune_file", "password_file", "connection_file",
-        "command", "lookup_command", "balance_command", "max_fee_sats", "timeout_seconds", "network",
+        "kind", "url", "key_file", "key_env", "macaroon_file", "tls_cert_file", "rune_file", "password_file",
+        "connection_file", "command", "lookup_command", "balance_command", "max_fee_sats", "timeout_seconds", "network",
     ]
     private static let budgetKeys = ["max_sats_per_image", "daily_sats", "monthly_sats"]
     private static let walletSecretKeys: [String: String] = {
@@ -44,6 +44,7 @@ extension DropboltConfiguration {
     /// | `wallet.key_file` | path of a file holding the key, or `credential:NAME` for systemd's `LoadCredential=NAME:…` | none |
     /// | `wallet.key_env` | environment variable name holding the key | none |
     /// | `wallet.macaroon_file` | path (lnd) | none |
+    /// | `wallet.tls_cert_file` | path of the node's `tls.cert` (lnd only, https `url`): the one certificate trusted for `url`; host names are not checked | system trust |
     /// | `wallet.rune_file` | path (cln) | none |
     /// | `wallet.password_file` | path (phoenixd) | none |
     /// | `wallet.connection_file` | path of a file holding the NWC URI (nwc) | none |
@@ -238,6 +239,15 @@ extension DropboltConfiguration {
             throw wallet.invalid("key_env", "must be the name of an environment variable")
         }
         settings.macaroonFile = try path("macaroon_file")
+        settings.tlsCertFile = try path("tls_cert_file")
+        if settings.tlsCertFile != nil, kind != .lnd {
+            // Never accept a setting that is not honoured: only the LND backend pins a certificate.
+            throw wallet.invalid(
+                "tls_cert_file", "only the lnd wallet uses a certificate file; remove it for wallet.kind \(kind.rawValue)")
+        }
+        if settings.tlsCertFile != nil, settings.url?.lowercased().hasPrefix("http://") == true {
+            throw wallet.invalid("tls_cert_file", "is only used over https; use an https:// wallet.url or remove it")
+        }
         settings.runeFile = try path("rune_file")
         settings.passwordFile = try path("password_file")
         settings.connectionFile = try path("connection_file")

@@ -13,6 +13,9 @@ public struct WalletSettings: Sendable {
     public var keyEnv: String?
     /// File holding the LND macaroon (binary or hex).
     public var macaroonFile: String?
+    /// File holding the LND node's TLS certificate (`tls.cert`, PEM or DER), trusted as the only root for the
+    /// wallet's https connection; nil uses the system's trust. LND only.
+    public var tlsCertFile: String?
     /// File holding the Core Lightning rune.
     public var runeFile: String?
     /// File holding the phoenixd HTTP password.

@@ -32,10 +32,47 @@ enum WalletFactory {
             return CommandWallet(
                 pay: pay, lookup: lookup, balance: settings.balanceCommand, environment: environment,
                 timeout: .seconds(settings.timeoutSeconds))
-        case .lnd, .cln, .phoenixd, .nwc:
+        case .lnd:
+            let url = try requiredURL(settings)
+            let contents = try secretData(
+                file: settings.macaroonFile ?? settings.keyFile, env: settings.keyEnv, environment: environment,
+                what: "wallet.macaroon_file", logger: logger)
+            do {
+                let tls = try settings.tlsCertFile.map { file throws(LNDWallet.CredentialError) in
+                    try LNDWallet.trust(certificateFile: file)
+                }
+                return LNDWallet(
+                    url: url, macaroon: try LNDWallet.macaroon(fromFile: contents), tls: tls, httpClient: httpClient,
+                    timeout: .seconds(settings.timeoutSeconds))
+            } catch {
+                throw WalletSetupError(message: "\(error)")
+            }
+        case .cln:
+            let url = try requiredURL(settings)
+            let rune = try secret(
+                file: settings.runeFile ?? settings.keyFile, env: settings.keyEnv, environment: environment,
+                what: "wallet.rune_file", logger: logger)
+            return CLNWallet(url: url, rune: rune, httpClient: httpClient, timeout: .seconds(settings.timeoutSeconds))
+        case .phoenixd:
+            let url = try requiredURL(settings)
+            let password = try secret(
+                file: settings.passwordFile ?? settings.keyFile, env: settings.keyEnv, environment: environment,
+                what: "wallet.password_file", logger: logger)
+            return PhoenixdWallet(
+                url: url, password: password, httpClient: httpClient, timeout: .seconds(settings.timeoutSeconds))
+        case .nwc:
             throw WalletSetupError(
-                message: "wallet.kind \(settings.kind.rawValue) is not available in this version of dropbolt (lnbits is)")
+                message: "wallet.kind \(settings.kind.rawValue) is not available in this version of dropbolt "
+                    + "(lnbits, lnd, cln, phoenixd and command are)")
         }
+    }
+
+    /// `wallet.url`, which the config requires for every HTTP backend.
+    private static func requiredURL(_ settings: WalletSettings) throws -> String {
+        guard let url = settings.url else {
+            throw WalletSetupError(message: "wallet.url is required for \(settings.kind.rawValue)")
+        }
+        return url
     }
 
     /// The secret from `file` (whitespace trimmed; `credential:NAME` reads systemd's `$CREDENTIALS_DIRECTORY/NAME`)
@@ -43,6 +80,20 @@ enum WalletFactory {
     static func secret(
         file: String?, env: String?, environment: [String: String], what: String, logger: Logger? = nil
     ) throws -> String {
+        let data = try secretData(file: file, env: env, environment: environment, what: what, logger: logger)
+        guard let text = String(data: data, encoding: .utf8)?.trimmingCharacters(in: .whitespacesAndNewlines),
+            !text.isEmpty
+        else {
+            throw WalletSetupError(message: "\(what): the secret must be text and not empty")
+        }
+        return text
+    }
+
+    /// The secret's bytes as they are in `file` (an LND macaroon may be binary), or the environment variable `env`
+    /// as UTF-8; same lookup and warnings as ``secret(file:env:environment:what:logger:)``.
+    static func secretData(
+        file: String?, env: String?, environment: [String: String], what: String, logger: Logger? = nil
+    ) throws -> Data {
         if var file {
             if file.hasPrefix(WalletSettings.credentialPrefix) {
                 let name = String(file.dropFirst(WalletSettings.credentialPrefix.count))
@@ -57,16 +108,15 @@ enum WalletFactory {
                     "a wallet secret file is readable by other users", metadata: ["file.path": "\(file)", "problem": "\(problem)"])
             }
             guard let data = FileManager.default.contents(atPath: file),
-                let text = String(data: data, encoding: .utf8)?.trimmingCharacters(in: .whitespacesAndNewlines),
-                !text.isEmpty
+                data.contains(where: { !Character(Unicode.Scalar($0)).isWhitespace })
             else { throw WalletSetupError(message: "\(what): cannot read a secret from \(file) (it must exist, be readable and not empty)") }
-            return text
+            return data
         }
         if let env {
             guard let value = environment[env], !value.isEmpty else {
                 throw WalletSetupError(message: "wallet.key_env: the environment variable \(env) is not set")
             }
-            return value
+            return Data(value.utf8)
         }
         throw WalletSetupError(message: "\(what) or wallet.key_env is required")
     }
