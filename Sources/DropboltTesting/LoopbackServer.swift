@@ -1,4 +1,5 @@
 import Hummingbird
+import HummingbirdCore
 import Logging
 
 /// Starts a Hummingbird router on 127.0.0.1 with a port the system picks: the one way every loopback fake and
@@ -12,13 +13,15 @@ public enum LoopbackServer {
 
     /// Runs `router` on 127.0.0.1:0 and returns the bound port and the task running the server (cancel it to stop).
     ///
+    /// - Parameter server: the channel setup; `.http1WebSocketUpgrade { … }` for a WebSocket server.
     /// - Throws: ``StartError`` naming `name` when the server stops before it listens (a bind error, say).
     public static func start(
-        _ router: Router<BasicRequestContext>, name: String
+        _ router: Router<BasicRequestContext>, server: HTTPServerBuilder = .http1(), name: String
     ) async throws -> (port: Int, task: Task<Void, any Error>) {
         let (ports, continuation) = AsyncStream<Int>.makeStream()
         let app = Application(
             router: router,
+            server: server,
             configuration: .init(address: .hostname("127.0.0.1", port: 0)),
             onServerRunning: { channel in
                 continuation.yield(channel.localAddress?.port ?? 0)

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import DropboltCore
 import DropboltLightning
+import DropboltNostr
 import Foundation
 import Glibc
 import Logging
@@ -25,7 +26,21 @@ enum WalletFactory {
                 file: settings.keyFile, env: settings.keyEnv, environment: environment, what: "wallet.key_file", logger: logger)
             return LNbitsWallet(
                 url: url, adminKey: key, httpClient: httpClient, timeout: .seconds(settings.timeoutSeconds))
-        case .lnd, .cln, .phoenixd, .nwc, .command:
+        case .nwc:
+            let text = try secret(
+                file: settings.connectionFile ?? settings.keyFile, env: settings.keyEnv, environment: environment,
+                what: "wallet.connection_file", logger: logger)
+            let connection: WalletConnectURI
+            do {
+                connection = try WalletConnectURI(parsing: text)
+            } catch {
+                // The parser's message never repeats the URI, so the secret stays out of the error.
+                throw WalletSetupError(message: "wallet.connection_file: \(error)")
+            }
+            return NWCWallet(
+                connection: connection, timeout: .seconds(settings.timeoutSeconds),
+                logger: logger ?? Logger(label: "dropbolt.wallet.nwc", factory: { _ in SwiftLogNoOpLogHandler() }))
+        case .lnd, .cln, .phoenixd, .command:
             throw WalletSetupError(
                 message: "wallet.kind \(settings.kind.rawValue) is not available in this version of dropbolt (lnbits is)")
         }
