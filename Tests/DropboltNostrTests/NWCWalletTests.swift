@@ -86,6 +86,12 @@ import Testing
         }
     }
 
+    @Test func aNotFoundIsDefinitiveOnlyAfterTheRequestsExpiration() async throws {
+        try await Setup.run(timeout: .seconds(30)) { setup in
+            #expect(setup.wallet.notFoundGrace == .seconds(90))
+        }
+    }
+
     @Test func withoutAnInfoEventTheWalletFallsBackToNIP04() async throws {
         try await Setup.run(encryption: .none) { setup in
             let balance = try await setup.wallet.balance()

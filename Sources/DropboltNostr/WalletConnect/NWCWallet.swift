@@ -26,6 +26,11 @@ public struct NWCWallet: Wallet {
     /// `nwc <wallet pubkey> relay:<url>`: which wallet and relay, never the secret.
     public var identity: String { "nwc \(connection.walletPublicKey.hex) relay:\(relay.url)" }
 
+    /// How long a "not found" from ``lookup(paymentHash:)`` may still be a request on its way: the call's timeout
+    /// plus a minute. Each request carries an `expiration` tag one second past the timeout, after which a NIP-47
+    /// service ignores it, so a later "not found" is definitive.
+    public var notFoundGrace: Duration { timeout + .seconds(60) }
+
     private let connection: WalletConnectURI
     private let relay: RelayClient
     private let timeout: Duration
@@ -108,7 +113,9 @@ public struct NWCWallet: Wallet {
         if methods.contains(NWCMethod.payInvoice.rawValue) { supports.insert(.pay) }
         if methods.contains(NWCMethod.lookupInvoice.rawValue) { supports.insert(.lookup) }
         if methods.contains(NWCMethod.getBalance.rawValue) { supports.insert(.balance) }
-        let network = result.network.flatMap { name in Network.allCases.first { $0.displayName == name.lowercased() } }
+        // NIP-47 says mainnet/testnet/signet/regtest; LDK-based wallets may say "bitcoin".
+        let network = result.network.flatMap { WalletSettings.networkNames[$0.lowercased()] }.flatMap(
+            Network.init(rawValue:))
         return WalletInfo(
             backend: backendName, network: network, nodeID: result.pubkey, alias: result.alias, supports: supports)
     }
