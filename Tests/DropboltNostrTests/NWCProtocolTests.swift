@@ -80,6 +80,21 @@ import Testing
         #expect(result.preimage == String(repeating: "11", count: 32))
     }
 
+    @Test func anUntaggedNIP44AnswerStillOpens() throws {
+        let content = try NWCEncryption.nip44.encrypt(
+            #"{"result_type":"get_balance","result":{"balance":7}}"#, secret: wallet, peer: client.publicKey)
+        let event = NostrEvent.signed(
+            kind: NWCKind.response, tags: [["p", client.publicKey.hex], ["e", "id"]], content: content, by: wallet)
+        let opened = try NWCResponse(opening: event, secret: client, wallet: wallet.publicKey)
+        #expect(try opened.result(as: NWCBalanceResult.self).balance == 7)
+        let foreign = NostrEvent.signed(
+            kind: NWCKind.response, tags: [["e", "id"]],
+            content: try NWCEncryption.nip44.encrypt("{}", secret: .random(), peer: client.publicKey), by: wallet)
+        #expect(throws: NWCResponse.Failure.self) {
+            try NWCResponse(opening: foreign, secret: client, wallet: wallet.publicKey)
+        }
+    }
+
     @Test func errorsAndMissingFields() throws {
         let failed = try NWCResponse(
             json: #"{"result_type":"pay_invoice","error":{"code":"INTERNAL","message":"boom"}}"#)

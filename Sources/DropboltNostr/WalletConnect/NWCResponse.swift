@@ -38,16 +38,22 @@ public struct NWCResponse: Sendable {
 
     /// Decrypts and parses a response event (check it with ``isResponse(_:to:from:)`` first).
     ///
-    /// The event's own `encryption` tag decides the scheme; without one it is NIP-04.
+    /// The event's own `encryption` tag decides the scheme (NIP-04 without one). Content that does not open that
+    /// way is tried with the other scheme: some services answer NIP-44 without the tag. The signature check has
+    /// already tied the event to the wallet, and both schemes use the same shared secret.
     ///
     /// - Throws: ``Failure`` when the content cannot be decrypted or is not a response object.
     public init(opening event: NostrEvent, secret: NostrSecretKey, wallet: NostrPublicKey) throws(Failure) {
-        guard let encryption = NWCEncryption.of(event) else { throw Failure("unknown encryption tag") }
+        guard let tagged = NWCEncryption.of(event) else { throw Failure("unknown encryption tag") }
+        let other: NWCEncryption = tagged == .nip44 ? .nip04 : .nip44
         let plaintext: String
         do {
-            plaintext = try encryption.decrypt(event.content, secret: secret, peer: wallet)
+            plaintext = try tagged.decrypt(event.content, secret: secret, peer: wallet)
         } catch {
-            throw Failure("cannot decrypt (\(error))")
+            guard let fallback = try? other.decrypt(event.content, secret: secret, peer: wallet) else {
+                throw Failure("cannot decrypt (\(error))")
+            }
+            plaintext = fallback
         }
         try self.init(json: plaintext)
     }

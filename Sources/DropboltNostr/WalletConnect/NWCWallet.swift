@@ -145,12 +145,19 @@ public struct NWCWallet: Wallet {
             accept: { NWCResponse.isResponse($0, to: requestID, from: wallet) }, timeout: timeout)
         switch outcome {
         case .answered(let answer):
+            let response: NWCResponse
             do {
-                return try NWCResponse(opening: answer, secret: connection.secret, wallet: wallet)
+                response = try NWCResponse(opening: answer, secret: connection.secret, wallet: wallet)
             } catch {
                 if paying { throw .badResponse("the NWC wallet's answer to pay_invoice cannot be read: \(error)") }
                 throw .unavailable("the NWC wallet's answer cannot be read", cause: error)
             }
+            guard response.resultType == request.method.rawValue else {
+                let words = "the NWC wallet answered \(request.method.rawValue) with \(response.resultType)"
+                if paying { throw .badResponse(words) }
+                throw .unavailable(words)
+            }
+            return response
         case .notDelivered(let reason):
             throw .unavailable("NWC \(request.method.rawValue) not delivered: \(reason)")
         case .noAnswer(let reason):
