@@ -1,6 +1,7 @@
 import Crypto
 import DropboltCore
 import DropboltLightning
+import Foundation
 import Logging
 import Testing
 
@@ -166,6 +167,30 @@ import Testing
             #expect(await setup.relay.hub.requestsPublished == 1)  // only the earlier get_balance
             #expect(await setup.service.totalPayAttempts == 0)
         }
+    }
+
+    @Test func aRelayThatCannotTakeTheRequestPassesItToTheNextRelayOnce() async throws {
+        let service = FakeWalletService(balance: 1_000_000)
+        let down = try await FakeRelay.start(wallet: service)
+        await down.stop()
+        let refusing = try await FakeRelay.start(wallet: service)
+        await refusing.hub.inject(.refuseEvents("blocked: test"))
+        let working = try await FakeRelay.start(wallet: service)
+        await working.hub.store(service.infoEvent(encryption: "nip44_v2"))
+        let text =
+            service.connectionString(relay: down.url)
+            + "&relay=\(refusing.url.replacingOccurrences(of: "/", with: "%2F"))&relay=\(working.url)"
+        let wallet = NWCWallet(
+            connection: try WalletConnectURI(parsing: text), timeout: .seconds(5), logger: Self.logger)
+        let (bolt11, preimage) = await service.makeInvoice(sats: 8)
+        let payment = try await wallet.pay(try Invoice.decode(bolt11), maxFee: .sats(1))
+        #expect(payment.preimage == preimage)
+        #expect(wallet.identity.hasSuffix("relay:\(down.url)"))
+        #expect(await refusing.hub.requestsPublished == 1)
+        #expect(await working.hub.requestsPublished == 1)
+        #expect(await service.totalPayAttempts == 1)
+        await refusing.stop()
+        await working.stop()
     }
 
     @Test func anUnreachableRelayIsUnavailable() async throws {

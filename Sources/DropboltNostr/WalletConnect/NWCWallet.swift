@@ -6,7 +6,7 @@ import Synchronization
 
 /// Pays through a wallet reached by Nostr Wallet Connect (NIP-47): signed, encrypted requests over a relay.
 ///
-/// Every call publishes one kind-23194 request to the first relay of the connection string and waits for the
+/// Every call publishes one kind-23194 request to a relay of the connection string and waits for the
 /// wallet's kind-23195 answer (``RelayClient`` subscribes before it publishes). A payment request that was published
 /// and got no answer (timeout, relay drop) is ``PaymentError/outcomeUnknown(_:cause:)``: the engine keeps the job in
 /// `paying` and asks ``lookup(paymentHash:)`` later; the request is never sent again. `PAYMENT_FAILED` and `INTERNAL`
@@ -24,7 +24,7 @@ public struct NWCWallet: Wallet {
     public var backendName: String { "nwc" }
 
     /// `nwc <wallet pubkey> relay:<url>`: which wallet and relay, never the secret.
-    public var identity: String { "nwc \(connection.walletPublicKey.hex) relay:\(relay.url)" }
+    public var identity: String { "nwc \(connection.walletPublicKey.hex) relay:\(relays[0].url)" }
 
     /// How long a "not found" from ``lookup(paymentHash:)`` may still be a request on its way: the call's timeout
     /// plus a minute. Each request carries an `expiration` tag one second past the timeout, after which a NIP-47
@@ -32,7 +32,9 @@ public struct NWCWallet: Wallet {
     public var notFoundGrace: Duration { timeout + .seconds(60) }
 
     private let connection: WalletConnectURI
-    private let relay: RelayClient
+    /// The connection string's relays in its order; a request goes to the next only when the one before could
+    /// not take it (never published there), so no request is ever published twice.
+    private let relays: [RelayClient]
     private let timeout: Duration
     private let logger: Logger
     private let negotiated = NegotiatedEncryption()
@@ -40,12 +42,12 @@ public struct NWCWallet: Wallet {
     /// Creates a backend for the wallet the connection string names; nothing is sent until the first call.
     ///
     /// - Parameters:
-    ///   - connection: the parsed `nostr+walletconnect://` string; its first relay is used.
+    ///   - connection: the parsed `nostr+walletconnect://` string; its first relay is tried first.
     ///   - timeout: how long one call waits for the wallet's answer, reconnects included.
     ///   - logger: debug-level records of relay connections (never contents or keys).
     public init(connection: WalletConnectURI, timeout: Duration = .seconds(60), logger: Logger) {
         self.connection = connection
-        self.relay = RelayClient(url: connection.relays[0], logger: logger)
+        self.relays = connection.relays.map { RelayClient(url: $0, logger: logger) }
         self.timeout = timeout
         self.logger = logger
     }
@@ -140,9 +142,16 @@ public struct NWCWallet: Wallet {
         let requestID = event.id
         logger.debug(
             "nwc request", metadata: ["nwc.method": "\(request.method.rawValue)", "nostr.event_id": "\(requestID)"])
-        let outcome = await relay.exchange(
-            publishing: event, awaiting: filter,
-            accept: { NWCResponse.isResponse($0, to: requestID, from: wallet) }, timeout: timeout)
+        var outcome = RelayExchange.notDelivered(reason: "no relay")
+        var undelivered: [String] = []
+        for relay in relays {
+            outcome = await relay.exchange(
+                publishing: event, awaiting: filter,
+                accept: { NWCResponse.isResponse($0, to: requestID, from: wallet) }, timeout: timeout)
+            // Only a request no relay took may go to the next one; anything else may have reached the wallet.
+            guard case .notDelivered(let reason) = outcome else { break }
+            undelivered.append(reason)
+        }
         switch outcome {
         case .answered(let answer):
             let response: NWCResponse
@@ -158,8 +167,8 @@ public struct NWCWallet: Wallet {
                 throw .unavailable(words)
             }
             return response
-        case .notDelivered(let reason):
-            throw .unavailable("NWC \(request.method.rawValue) not delivered: \(reason)")
+        case .notDelivered:
+            throw .unavailable("NWC \(request.method.rawValue) not delivered: \(undelivered.joined(separator: "; "))")
         case .noAnswer(let reason):
             if paying {
                 throw .outcomeUnknown("NWC pay_invoice was published but not answered: \(reason)")
@@ -168,19 +177,26 @@ public struct NWCWallet: Wallet {
         }
     }
 
-    /// The negotiated scheme, read once from the wallet's info event.
+    /// The negotiated scheme, read once from the wallet's info event (the newest authentic one on the first relay
+    /// that has one).
     private func encryption() async throws(PaymentError) -> NWCEncryption {
         if let known = negotiated.value { return known }
-        let filter = NostrFilter(authors: [connection.walletPublicKey.hex], kinds: [NWCKind.info])
-        let events: [NostrEvent]
-        do {
-            events = try await relay.fetch(filter, timeout: timeout)
-        } catch {
-            throw .unavailable("cannot read the NWC wallet's info event", cause: error)
+        let wallet = connection.walletPublicKey.hex
+        let filter = NostrFilter(authors: [wallet], kinds: [NWCKind.info])
+        var newest: NostrEvent?
+        var answered = false
+        var failure: RelayError?
+        for relay in relays where newest == nil {
+            do {
+                let events = try await relay.fetch(filter, timeout: timeout)
+                answered = true
+                newest = events.filter { $0.pubkey == wallet && $0.isAuthentic }.max { $0.createdAt < $1.createdAt }
+            } catch {
+                failure = error
+            }
         }
-        let newest = events.filter { $0.pubkey == connection.walletPublicKey.hex && $0.isAuthentic }
-            .max { $0.createdAt < $1.createdAt }
-        // No info event at all: a legacy wallet service, which speaks NIP-04.
+        guard answered else { throw .unavailable("cannot read the NWC wallet's info event", cause: failure) }
+        // No info event on any relay: a legacy wallet service, which speaks NIP-04.
         guard let chosen = newest.map(NWCEncryption.preferred(byInfo:)) ?? .nip04 else {
             throw .rejected("the NWC wallet offers no encryption dropbolt speaks (nip44_v2, nip04)")
         }
