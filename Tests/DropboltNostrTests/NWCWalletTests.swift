@@ -84,6 +84,17 @@ import Testing
             #expect(identity == "nwc \(setup.service.key.publicKey.hex) relay:\(setup.relay.url)")
             #expect(!identity.contains(Hex.string(setup.service.clientKey.bytes)))
             #expect(setup.wallet.backendName == "nwc")
+            let secret = Hex.string(setup.service.clientKey.bytes)
+            var dumped = ""
+            dump(setup.wallet, to: &dumped)
+            var dumpedURI = ""
+            dump(try WalletConnectURI(parsing: setup.service.connectionString(relay: setup.relay.url)), to: &dumpedURI)
+            for text in ["\(setup.wallet)", String(reflecting: setup.wallet), dumped, dumpedURI] {
+                #expect(!text.contains(secret), "\(text)")
+            }
+            // dump lists byte arrays element by element: only the wallet's public key may appear that way.
+            #expect(dumpedURI.components(separatedBy: "bytes: 32 elements").count == 2, "\(dumpedURI)")
+            #expect(dumpedURI.contains("secret: NostrSecretKey(***)"), "\(dumpedURI)")
         }
     }
 

@@ -10,7 +10,7 @@ import DropboltCore
 /// let key = try NostrSecretKey(hex: secretHex)
 /// let author = key.publicKey   // x-only, 32 bytes
 /// ```
-public struct NostrSecretKey: Sendable, CustomStringConvertible, CustomDebugStringConvertible {
+public struct NostrSecretKey: Sendable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
     /// The 32 secret bytes; internal so they cannot leak through the public API.
     let bytes: [UInt8]
 
@@ -68,4 +68,7 @@ public struct NostrSecretKey: Sendable, CustomStringConvertible, CustomDebugStri
 
     /// Same as ``description``.
     public var debugDescription: String { description }
+
+    /// No children, so `dump` and debuggers show ``description`` instead of the bytes.
+    public var customMirror: Mirror { Mirror(self, children: [:]) }
 }

@@ -19,12 +19,15 @@ import Synchronization
 /// let wallet = try NWCWallet(connection: WalletConnectURI(parsing: text), logger: logger)
 /// let payment = try await wallet.pay(invoice, maxFee: .sats(10))
 /// ```
-public struct NWCWallet: Wallet {
+public struct NWCWallet: Wallet, CustomStringConvertible {
     /// Always `nwc`.
     public var backendName: String { "nwc" }
 
     /// `nwc <wallet pubkey> relay:<url>`: which wallet and relay, never the secret.
     public var identity: String { "nwc \(connection.walletPublicKey.hex) relay:\(relays[0].url)" }
+
+    /// The ``identity``: printing a wallet never shows its secret.
+    public var description: String { identity }
 
     /// How long a "not found" from ``lookup(paymentHash:)`` may still be a request on its way: the call's timeout
     /// plus a minute. Each request carries an `expiration` tag one second past the timeout, after which a NIP-47
