@@ -199,7 +199,7 @@ let package = Package(
             name: "DropboltEngineTests",
             dependencies: [
                 "DropboltEngine", "DropboltStore", "DropboltWatch", "DropboltCore", "DropboltTesting",
-                "DropboltLightning", "DropboltL402", "DropboltSats4AI",
+                "DropboltLightning", "DropboltL402", "DropboltSats4AI", "DropboltNostr",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -23,8 +23,10 @@ public struct NWCHarness: Sendable {
     public let connectionURI: String
     /// The harness's pid, also its process group (the relay runs in it).
     public let pid: Int32
-    /// Where the harness writes its stderr (one line per request it handled).
+    /// Where the harness writes its stderr (one line per request it handled); removed by ``stop()``.
     public let logPath: String
+    /// The private folder with the admin key file and the log.
+    private let folder: String
     /// The write end of the harness's stdin: closing it asks the harness to stop.
     private let stdinDescriptor: Int32
 
@@ -76,16 +78,19 @@ public struct NWCHarness: Sendable {
         guard let line, let ready = try? JSONDecoder().decode(Ready.self, from: Data(line.utf8)) else {
             process.terminate()
             let errors = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
+            try? FileManager.default.removeItem(atPath: folder)
             throw StartError(description: "the NWC harness did not become ready:\n\(errors)")
         }
         return NWCHarness(
-            relayURL: ready.relay, connectionURI: ready.uri, pid: ready.pid, logPath: logPath,
+            relayURL: ready.relay, connectionURI: ready.uri, pid: ready.pid, logPath: logPath, folder: folder,
             stdinDescriptor: dup(input.fileHandleForWriting.fileDescriptor))
     }
 
-    /// Stops the harness: closes its stdin, then SIGTERM to its group after 5 seconds, SIGKILL after 7. Blocks.
+    /// Stops the harness (closes its stdin, then SIGTERM to its group after 5 seconds, SIGKILL after 7) and removes
+    /// its folder with the key file and the log. Blocks.
     public func stop() {
         close(stdinDescriptor)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
         for signal in [SIGTERM, SIGKILL] {
             let deadline = Date().addingTimeInterval(signal == SIGTERM ? 5 : 2)
             while Date() < deadline, kill(-pid, 0) == 0 { usleep(50_000) }
