@@ -7,7 +7,7 @@ BENCH_APT_PACKAGES := inotify-tools findutils hyperfine coreutils time python3 p
 TEST_APT_PACKAGES := chromium python3-prometheus-client
 CONFIG ?= dropbolt.yaml
 
-.PHONY: run test test-deps install build release deps bench-deps bench chaos chaos-quick clean lint fuzz fuzz-build
+.PHONY: run test test-deps install build release deps bench-deps bench chaos chaos-quick clean lint fuzz fuzz-build lnbits nwc nwc-selftest
 
 ## deps: install the system packages the build and tests need (only what is missing).
 deps:
@@ -53,9 +53,10 @@ run: build
 
 ## test: every test. --no-parallel: libinotifytools is process-global, one watcher at a time. Then the short chaos
 ## run (a separate step, so a Swift test failure is reported first).
-test: deps test-deps lnbits
+test: deps test-deps lnbits nwc
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --no-parallel
+	$(MAKE) nwc-selftest
 	$(MAKE) chaos-quick
 
 ## chaos: 200 images, 4 rules, 25 SIGKILLs, provider 500s, wallet timeouts; prints the invariant table
@@ -70,6 +71,14 @@ chaos-quick: build lnbits
 ## lnbits: the real LNbits wallet (PyPI, FakeWallet funding) the integration tests pay through.
 lnbits:
 	tools/lnbits/install.sh
+
+## nwc: a real Nostr relay (PyPI nostr-relay) and nostr-sdk for the Nostr Wallet Connect tests (tools/nwc/).
+nwc:
+	tools/nwc/install.sh
+
+## nwc-selftest: the NWC harness against a real LNbits, checked with nostr-sdk's client (about 25 s).
+nwc-selftest: lnbits nwc
+	python3 tools/nwc/selftest.py
 
 ## bench: whole-process measurements with baselines from the same run (see bench/README.md); the report goes to
 ## bench/results/. BENCH_ARGS passes flags, e.g. `make bench BENCH_ARGS="--only paid --quick"`.

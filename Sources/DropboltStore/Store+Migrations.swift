@@ -147,6 +147,16 @@ extension Store {
             }
             try db.create(index: "jobs_on_scan_id", on: "jobs", columns: ["scan_id"])
         }
+        migrator.registerMigration("v6") { db in
+            // A rule whose payment cost more in fees than wallet.max_fee_sats pays nothing more until released.
+            try db.create(table: "rule_holds") { t in
+                t.primaryKey("rule", .text)
+                t.column("reason_code", .text).notNull()
+                t.column("reason", .text).notNull()
+                t.column("payment_hash", .text)
+                t.column("created_at", .datetime).notNull()
+            }
+        }
         return migrator
     }
 }

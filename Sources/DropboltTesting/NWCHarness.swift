@@ -41,10 +41,15 @@ public struct NWCHarness: Sendable {
 
     /// Starts the harness for the LNbits wallet whose admin key is `adminKey` and returns once it printed its line.
     ///
-    /// - Parameter dropOn: `"pay_invoice"` makes the wallet service pay the first invoice and then restart the relay
-    ///   instead of answering (the client sees its connection drop after publishing).
+    /// - Parameters:
+    ///   - dropOn: `"pay_invoice"` makes the wallet service pay the first invoice and then restart the relay instead
+    ///     of answering (the client sees its connection drop after publishing).
+    ///   - network: what `get_info` reports (the harness says `regtest` unless told); LNbits' FakeWallet invoices
+    ///     are `lnbc…`, so a daemon that checks invoice networks needs `mainnet`.
     /// - Throws: ``StartError`` when the script is missing or does not become ready.
-    public static func start(lnbitsURL: String, adminKey: String, dropOn: String? = nil) async throws -> NWCHarness {
+    public static func start(
+        lnbitsURL: String, adminKey: String, dropOn: String? = nil, network: String? = nil
+    ) async throws -> NWCHarness {
         guard isAvailable else {
             throw StartError(description: "\(scriptPath) is missing (the NWC tooling; run tools/nwc/install.sh)")
         }
@@ -62,6 +67,7 @@ public struct NWCHarness: Sendable {
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         var arguments = ["python3", scriptPath, "--lnbits-url", lnbitsURL, "--admin-key-file", keyPath]
         if let dropOn { arguments += ["--drop-on", dropOn] }
+        if let network { arguments += ["--network", network] }
         process.arguments = arguments
         let input = Pipe()
         let output = Pipe()

@@ -10,6 +10,6 @@ struct Dropbolt: AsyncParsableCommand {
         commandName: "dropbolt",
         abstract: "Watch folders, send new images to a pay-per-call AI API over Lightning, write the results beside them.",
         version: Dropbolt.version,
-        subcommands: [Run.self, Scan.self, Status.self, History.self, Spend.self, Retry.self, Rules.self, Models.self]
+        subcommands: [Run.self, Scan.self, Status.self, History.self, Spend.self, Retry.self, Rules.self, Models.self, WalletCommand.self]
     )
 }

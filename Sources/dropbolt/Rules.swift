@@ -1,13 +1,14 @@
 import ArgumentParser
 import DropboltCore
 import DropboltEngine
+import DropboltStore
 import Foundation
 
 /// `dropbolt rules`: check the rule files, or explain what they would do with one file.
 struct Rules: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Check the rule files, or explain what they would do with a file.",
-        subcommands: [Check.self, Explain.self])
+        subcommands: [Check.self, Explain.self, Release.self])
 
     /// `dropbolt rules check`: one line per problem, exit 1 when there is any.
     struct Check: AsyncParsableCommand {
@@ -99,6 +100,28 @@ struct Rules: AsyncParsableCommand {
         private func limit(_ rule: Int64?, _ global: Int64, _ key: String) -> String {
             if let rule, rule < global { return "\(rule) sats (rule \(key))" }
             return "\(global) sats (budget)"
+        }
+    }
+
+    /// `dropbolt rules release NAME`: lets a rule held for a fee above the cap pay again.
+    struct Release: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Release a rule held because a payment's fee went above wallet.max_fee_sats (see dropbolt status).")
+
+        @OptionGroup var global: GlobalOptions
+
+        @Argument(help: "The rule's name.")
+        var rule: String
+
+        func run() async throws {
+            let configuration = try global.loadConfiguration()
+            let store = try Store.open(stateFolder: configuration.stateFolder)
+            let (released, woken) = try await store.releaseRuleHold(rule: rule, at: Date())
+            guard released else {
+                printError("dropbolt: rule \(rule) is not held")
+                throw ExitCode(1)
+            }
+            print("rule \(rule) released; \(woken) held job\(woken == 1 ? "" : "s") will go on")
         }
     }
 }

@@ -51,6 +51,22 @@ import Testing
         #expect(error.description.contains("'liquid' is not a network; use bitcoin, testnet, signet or regtest"))
     }
 
+    @Test func theCommandWalletNeedsALookupAndOtherWalletsRunNoPrograms() throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        _ = try folder.write("key", contents: "k")
+        let noLookup = try configError("wallet:\n  kind: command\n  command: [/usr/local/bin/pay]\n", in: folder)
+        #expect(noLookup.key == "wallet.lookup_command", "\(noLookup)")
+        #expect(noLookup.description.contains("looks a payment up by its hash"), "\(noLookup)")
+        let stray = try configError(
+            "wallet:\n  kind: lnbits\n  url: https://lnbits.example\n  key_file: key\n  balance_command: [/bin/true]\n",
+            in: folder)
+        #expect(stray.key == "wallet.balance_command", "\(stray)")
+        #expect(stray.description.contains("only the command wallet runs programs"), "\(stray)")
+        let empty = try configError("wallet:\n  kind: command\n  command: []\n  lookup_command: [/bin/true]\n", in: folder)
+        #expect(empty.key == "wallet.command", "\(empty)")
+    }
+
     @Test func wrongTypeIsReportedAtTheValue() throws {
         let folder = try TemporaryDirectory()
         defer { folder.remove() }

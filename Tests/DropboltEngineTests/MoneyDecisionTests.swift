@@ -104,6 +104,15 @@ struct MoneyDecisionTests {
         #expect(reason.text.contains(String(repeating: "ee", count: 32)))
     }
 
+    @Test func aFeeAboveTheCapHoldsTheRuleAndTheCapItselfDoesNot() throws {
+        #expect(FeeCap.check(fee: .sats(10), cap: .sats(10), rule: "edit", paymentHash: "ab") == nil)
+        #expect(FeeCap.check(fee: .zero, cap: .zero, rule: "edit", paymentHash: "ab") == nil)
+        let reason = try #require(FeeCap.check(fee: Millisatoshi(10_001), cap: .sats(10), rule: "edit", paymentHash: "ab"))
+        #expect(reason.code == .ruleHeldFeeAboveCap)
+        #expect(reason.text.contains("10001 msat") && reason.text.contains("wallet.max_fee_sats (10 sats)"), "\(reason)")
+        #expect(FeeCap.check(fee: Millisatoshi(1), cap: .zero, rule: "edit", paymentHash: "ab")?.code == .ruleHeldFeeAboveCap)
+    }
+
     @Test func anInvoiceExpiringWithinTheMarginIsAskedAgainThenGivenUp() {
         // The signer's invoices expire an hour after issue; 29 s before that is inside the 30 s margin.
         let invoice = Self.signer.invoice(hrp: "lnbc2500u")

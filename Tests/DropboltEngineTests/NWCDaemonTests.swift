@@ -19,7 +19,7 @@ struct NWCDaemonTests {
         let lnbits = try await LNbitsServer.forTest()
         let provider = try await FakeSats4AI.start(lnbits: lnbits)
         let nwc = try await NWCHarness.start(
-            lnbitsURL: lnbits.url, adminKey: lnbits.payer.adminkey, dropOn: "pay_invoice")
+            lnbitsURL: lnbits.url, adminKey: lnbits.payer.adminkey, dropOn: "pay_invoice", network: "mainnet")
         defer { nwc.stop() }
         let harness = try DaemonHarness(providerURL: provider.url)
         defer { harness.directory.remove() }

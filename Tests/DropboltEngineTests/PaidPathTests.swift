@@ -186,7 +186,7 @@ struct PaidPathTests {
     @Test func aPreimageThatDoesNotMatchIsCaught() async throws {
         try await Self.withWorld { world in
             let harness = world.harness
-            let lying = LyingWallet(wallet: world.wallet)
+            let lying = AlteringWallet.lying(world.wallet)
             try await harness.withDaemon(wallet: lying) { _ in
                 let path = try Self.dropImage(harness, "inbox/products/lie.png")
                 let job = try await harness.waitForJob(path, state: .attention)
@@ -194,6 +194,39 @@ struct PaidPathTests {
             }
             #expect(try await world.outgoingPayments().count == 1)
             #expect(world.provider.paidRequests == 0)
+        }
+    }
+
+    @Test func aFeeAboveTheCapKeepsThePaidResultHoldsTheRuleAndIsShown() async throws {
+        try await Self.withWorld { world in
+            let harness = world.harness
+            // The configured cap is wallet.max_fee_sats (10 by default): the backend reports 1 sat more.
+            let cap = try harness.configuration().wallet?.maxFeeSats ?? 10
+            let overCap = AlteringWallet(wallet: world.wallet) { $0.fee = Millisatoshi((cap + 1) * 1000) }
+            try await harness.withDaemon(wallet: overCap) { _ in
+                let first = try Self.dropImage(harness, "inbox/products/dear.png")
+                try await harness.waitForJob(first, state: .done)
+                let second = try Self.dropImage(harness, "inbox/products/next.png")
+                let held = try await harness.waitForJob(second, state: .held)
+                #expect(held.reasonCode == .ruleHeldFeeAboveCap, "\(held.reason ?? "")")
+                #expect(held.reason?.contains("dropbolt rules release products") == true, "\(held.reason ?? "")")
+            }
+            // One payment, its reported fee recorded; the rule held in the store and in status.
+            #expect(try await world.outgoingPayments().count == 1)
+            let store = try harness.store()
+            let holds = try await store.ruleHolds()
+            #expect(holds.map(\.rule) == ["products"])
+            let report = try await StatusReport.load(configuration: try harness.configuration())
+            #expect(report.rules.held.map(\.reasonCode) == ["rule_held_fee_above_cap"])
+            #expect(report.renderText().contains("held: rule products is held"), "\(report.renderText())")
+            // Released, the held job goes on and pays once more.
+            let release = try BinarySmokeTests.run(["rules", "release", "products", "--config", harness.configPath])
+            #expect(release.status == 0, "\(release.output)")
+            #expect(release.output.contains("1 held job"), "\(release.output)")
+            try await harness.withDaemon(wallet: world.wallet) { _ in
+                try await harness.waitForJob(harness.directory.url("inbox/products/next.png"), state: .done)
+            }
+            #expect(try await world.outgoingPayments().count == 2)
         }
     }
 
@@ -228,15 +261,22 @@ struct PaidPathTests {
     }
 }
 
-/// Pays for real, then reports a wrong preimage (a broken or malicious wallet backend).
-struct LyingWallet: Wallet {
+/// Pays for real through LNbits, then alters what it reports (a broken or malicious wallet backend, or one that
+/// takes no fee limit and charged more).
+struct AlteringWallet: Wallet {
     let wallet: LNbitsWallet
-    var backendName: String { "lying" }
+    let alter: @Sendable (inout Payment) -> Void
+    var backendName: String { "altering" }
     var identity: String { wallet.identity }
+
+    /// Reports a wrong preimage.
+    static func lying(_ wallet: LNbitsWallet) -> AlteringWallet {
+        AlteringWallet(wallet: wallet) { $0.preimage[0] ^= 0xff }
+    }
 
     func pay(_ invoice: Invoice, maxFee: Millisatoshi) async throws(PaymentError) -> Payment {
         var payment = try await wallet.pay(invoice, maxFee: maxFee)
-        payment.preimage[0] ^= 0xff
+        alter(&payment)
         return payment
     }
 

@@ -155,4 +155,31 @@ struct StoreBudgetTests {
         }
         #expect(paying == 3)
     }
+
+    @Test func aHeldRulePaysNothingUntilReleasedAndOtherRulesGoOn() async throws {
+        let dir = try TemporaryDirectory(prefix: "budget")
+        defer { dir.remove() }
+        let store = try Store.open(stateFolder: dir.path)
+        let reason = try #require(
+            FeeCap.check(fee: Millisatoshi(11_000), cap: .sats(10), rule: "edit", paymentHash: Self.hash(9)))
+        try await store.holdRule("edit", reason: reason, paymentHash: Self.hash(9), at: testDate())
+        // A second hold keeps the first (it names the payment that caused it).
+        try await store.holdRule("edit", reason: JobReason(.ruleHeldFeeAboveCap, "later"), paymentHash: nil, at: testDate(5))
+        #expect(try await store.ruleHolds().map(\.reason) == [reason.text])
+
+        let held = try await Self.invoicedJob(store, 1, amountMsat: 1_000)
+        let refused = try await Self.begin(store, held, 1, amountMsat: 1_000, limits: Self.limits())
+        #expect(refused == .refused(reason: reason, state: .held))
+        #expect(try await Self.state(store, held) == (.held, .ruleHeldFeeAboveCap))
+        #expect(try await store.reservedTotal() == 0)
+
+        let other = try await Self.invoicedJob(store, 2, rule: "captions", amountMsat: 1_000)
+        #expect(try await Self.begin(store, other, 2, rule: "captions", amountMsat: 1_000, limits: Self.limits()) == .approved)
+
+        let (released, woken) = try await store.releaseRuleHold(rule: "edit", at: testDate(10))
+        #expect(released && woken == 1)
+        #expect(try await store.job(id: held)?.notBefore == nil)
+        #expect(try await store.ruleHolds().isEmpty)
+        #expect(try await store.releaseRuleHold(rule: "edit", at: testDate(20)).released == false)
+    }
 }

@@ -8,7 +8,7 @@ extension DropboltConfiguration {
     private static let providerKeys = ["url", "timeout_seconds"]
     private static let walletKeys = [
         "kind", "url", "key_file", "key_env", "macaroon_file", "rune_file", "password_file", "connection_file",
-        "command", "max_fee_sats", "timeout_seconds", "network",
+        "command", "lookup_command", "balance_command", "max_fee_sats", "timeout_seconds", "network",
     ]
     private static let budgetKeys = ["max_sats_per_image", "daily_sats", "monthly_sats"]
     private static let walletSecretKeys: [String: String] = {
@@ -47,7 +47,9 @@ extension DropboltConfiguration {
     /// | `wallet.rune_file` | path (cln) | none |
     /// | `wallet.password_file` | path (phoenixd) | none |
     /// | `wallet.connection_file` | path of a file holding the NWC URI (nwc) | none |
-    /// | `wallet.command` | list of text: program and arguments (command) | none |
+    /// | `wallet.command` | list of text: program and arguments that pay (command; see `CommandWallet`) | none |
+    /// | `wallet.lookup_command` | list of text: program that looks a payment up by hash (required for command) | none |
+    /// | `wallet.balance_command` | list of text: program that prints the balance (command) | none |
     /// | `wallet.max_fee_sats` | integer ≥ 0 | `10` |
     /// | `wallet.timeout_seconds` | integer 1...3600 | `60` |
     /// | `wallet.network` | `bitcoin` (or `mainnet`), `testnet`, `signet`, `regtest`: invoices for another network are refused before paying | what the wallet reports |
@@ -63,7 +65,7 @@ extension DropboltConfiguration {
     /// | `http_public` | bool: let `http` listen on a non-loopback address (warned at start) | false |
     ///
     /// Each wallet kind needs its secret from a file or `key_env`: lnbits `key_file`, lnd `macaroon_file`,
-    /// cln `rune_file`, phoenixd `password_file`, nwc `connection_file`; `command` needs `command`.
+    /// cln `rune_file`, phoenixd `password_file`, nwc `connection_file`; `command` needs `command` and `lookup_command`.
     /// Secrets written inline (`key`, `macaroon`, `rune`, `password`, `secret`, …) are refused.
     ///
     /// - Parameters:
@@ -239,12 +241,16 @@ extension DropboltConfiguration {
         settings.runeFile = try path("rune_file")
         settings.passwordFile = try path("password_file")
         settings.connectionFile = try path("connection_file")
-        if let command = try wallet.stringList("command") {
+        func program(_ key: String) throws(ConfigError) -> [String]? {
+            guard let command = try wallet.stringList(key) else { return nil }
             guard !command.isEmpty, !command[0].text.isEmpty else {
-                throw wallet.invalid("command", "must name a program, e.g. [\"/usr/local/bin/pay\", \"--json\"]")
+                throw wallet.invalid(key, "must name a program, e.g. [\"/usr/local/bin/pay\", \"--json\"]")
             }
-            settings.command = command.map(\.text)
+            return command.map(\.text)
         }
+        settings.command = try program("command")
+        settings.lookupCommand = try program("lookup_command")
+        settings.balanceCommand = try program("balance_command")
         if let fee = try wallet.sats("max_fee_sats", atLeast: 0) {
             settings.maxFeeSats = fee
         }
@@ -263,6 +269,11 @@ extension DropboltConfiguration {
 
     /// Each backend needs an address and a secret; report the first one missing at the wallet mapping.
     private static func checkRequirements(of settings: WalletSettings, in wallet: MappingReader) throws(ConfigError) {
+        if settings.kind != .command {
+            for key in ["command", "lookup_command", "balance_command"] where wallet.contains(key) {
+                throw wallet.invalid(key, "only the command wallet runs programs; remove it or use kind: command")
+            }
+        }
         let secretFileKey: String
         let secretFile: String?
         switch settings.kind {
@@ -273,6 +284,8 @@ extension DropboltConfiguration {
         case .nwc: (secretFileKey, secretFile) = ("connection_file", settings.connectionFile ?? settings.keyFile)
         case .command:
             try wallet.require("command", "the command wallet needs the program to run")
+            // Without a lookup, a payment whose outcome is unclear (a crash, a timeout) could never be settled.
+            try wallet.require("lookup_command", "the command wallet needs a program that looks a payment up by its hash")
             return
         }
         if settings.kind != .nwc {

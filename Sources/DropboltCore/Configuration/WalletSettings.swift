@@ -19,8 +19,12 @@ public struct WalletSettings: Sendable {
     public var passwordFile: String?
     /// File holding the Nostr Wallet Connect URI.
     public var connectionFile: String?
-    /// Program and arguments for the `command` backend.
+    /// Program and arguments for the `command` backend: pays the invoice given on standard input.
     public var command: [String]?
+    /// Program and arguments that look a payment up by the hash on standard input (`command` backend).
+    public var lookupCommand: [String]?
+    /// Program and arguments that print the balance (`command` backend); optional.
+    public var balanceCommand: [String]?
     /// Largest routing fee accepted for one payment, in satoshis. Default 10.
     public var maxFeeSats: Int64
     /// Timeout for one wallet call, in seconds. Default 60.

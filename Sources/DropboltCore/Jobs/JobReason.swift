@@ -53,6 +53,9 @@ public struct JobReason: Sendable, Hashable, CustomStringConvertible {
         case stopping = "stopping"
         /// The output folder cannot be written; nothing is paid until it can.
         case outputUnwritable = "output_unwritable"
+        /// The job's rule is held: a payment's routing fee went above `wallet.max_fee_sats`; nothing is paid for
+        /// the rule until a person releases it (`dropbolt rules release`).
+        case ruleHeldFeeAboveCap = "rule_held_fee_above_cap"
 
         // Back to the queue.
         /// The wallet certainly did not pay; a fresh invoice comes next.

@@ -26,6 +26,13 @@ enum WalletFactory {
                 file: settings.keyFile, env: settings.keyEnv, environment: environment, what: "wallet.key_file", logger: logger)
             return LNbitsWallet(
                 url: url, adminKey: key, httpClient: httpClient, timeout: .seconds(settings.timeoutSeconds))
+        case .command:
+            guard let pay = settings.command, let lookup = settings.lookupCommand else {
+                throw WalletSetupError(message: "wallet.command and wallet.lookup_command are required for command")
+            }
+            return CommandWallet(
+                pay: pay, lookup: lookup, balance: settings.balanceCommand, environment: environment,
+                timeout: .seconds(settings.timeoutSeconds))
         case .nwc:
             let text = try secret(
                 file: settings.connectionFile ?? settings.keyFile, env: settings.keyEnv, environment: environment,
@@ -40,7 +47,7 @@ enum WalletFactory {
             return NWCWallet(
                 connection: connection, timeout: .seconds(settings.timeoutSeconds),
                 logger: logger ?? Logger(label: "dropbolt.wallet.nwc", factory: { _ in SwiftLogNoOpLogHandler() }))
-        case .lnd, .cln, .phoenixd, .command:
+        case .lnd, .cln, .phoenixd:
             throw WalletSetupError(
                 message: "wallet.kind \(settings.kind.rawValue) is not available in this version of dropbolt (lnbits is)")
         }

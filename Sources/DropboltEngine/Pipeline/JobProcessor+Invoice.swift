@@ -18,6 +18,10 @@ extension JobProcessor {
                 seconds: 600)
             return
         }
+        if let hold = try await store.ruleHold(job.rule), let reason = hold.jobReason {
+            try await self.hold(id, from: job.state, reason, seconds: 600)
+            return
+        }
         // Before asking for an invoice: a result that cannot be written must never be paid for (DESIGN §5 rule 11).
         let outputPath = rule.outputPath(forInput: job.path, date: job.createdAt)
         let outputName = (outputPath as NSString).lastPathComponent

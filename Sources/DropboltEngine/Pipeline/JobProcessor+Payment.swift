@@ -33,6 +33,9 @@ extension JobProcessor {
                 notBefore: wait.map { context.later($0) }, at: Date())
             return
         }
+        // The wallet paid it, so the wallet is on this invoice's network (a backend that does not report one, such
+        // as LNbits, is known from here on).
+        context.walletNetwork.learn(invoice.network)
         try await paid(id, hash: hash, payment: payment, logger: logger)
     }
 
@@ -60,6 +63,8 @@ extension JobProcessor {
         try await store.recordPaid(
             jobID: id, paymentHash: hash, preimage: preimage, feeMsat: payment.fee.rawValue,
             countingRequest: payment.preimageMatchesHash, at: now)
+        let job = try await store.job(id: id)
+        if let job { try await checkFee(payment.fee, rule: job.rule, paymentHash: hash, logger: logger) }
         guard payment.preimageMatchesHash else {
             logger.error("wallet returned a preimage that does not match the payment hash")
             try await store.recordStopped(
@@ -71,7 +76,18 @@ extension JobProcessor {
             return
         }
         logger.info("paid", metadata: ["payment.fee_msat": "\(payment.fee.rawValue)"])
-        if let job = try await store.job(id: id) { try await fetch(job, justPaid: JustPaid(preimageHex: preimage, settledAt: now), logger: logger) }
+        if let job { try await fetch(job, justPaid: JustPaid(preimageHex: preimage, settledAt: now), logger: logger) }
+    }
+
+    /// Holds the rule when the wallet took more in fees than `wallet.max_fee_sats` (a backend without a fee limit,
+    /// or one that ignored it): the fee is already recorded with the payment; this makes it loud and stops more.
+    private func checkFee(_ fee: Millisatoshi, rule: String, paymentHash: String, logger: Logger) async throws {
+        let cap = Millisatoshi(exactlySats: context.configuration.wallet?.maxFeeSats ?? 0) ?? .zero
+        guard let reason = FeeCap.check(fee: fee, cap: cap, rule: rule, paymentHash: paymentHash) else { return }
+        logger.error(
+            "routing fee above the cap; the rule is held",
+            metadata: ["payment.fee_msat": "\(fee.rawValue)", "rule": "\(rule)", "reason": "\(reason.text)"])
+        try await store.holdRule(rule, reason: reason, paymentHash: paymentHash, at: Date())
     }
 
     /// A job in `paying` (after a crash or an unclear answer) is only ever looked up, never paid again.

@@ -32,6 +32,20 @@ public struct StatusReport: Codable, Sendable {
         public var disabled: [String]
         /// One line per broken rule file (that rule is off): `file:line:column: key: message`.
         public var problems: [String]
+        /// Rules that pay nothing until released (`dropbolt rules release NAME`), with why.
+        public var held: [HeldRule] = []
+    }
+
+    /// A rule held after a payment cost more in fees than `wallet.max_fee_sats`.
+    public struct HeldRule: Codable, Sendable {
+        /// The rule.
+        public var rule: String
+        /// The typed cause (`rule_held_fee_above_cap`).
+        public var reasonCode: String
+        /// Why, with the payment and the fee.
+        public var reason: String
+        /// Since when.
+        public var since: Date
     }
 
     /// Spend so far against every limit, in msat.
@@ -110,6 +124,9 @@ public struct StatusReport: Codable, Sendable {
         let ruleSet = RuleBook.loadRules(configuration: configuration)
         for (state, count) in try await store.jobCounts() { report.jobs[state.rawValue] = count }
         report.files = try await store.fileCount()
+        report.rules.held = try await store.ruleHolds().map {
+            HeldRule(rule: $0.rule, reasonCode: $0.reasonCode, reason: $0.reason, since: $0.createdAt)
+        }
         let entry = { (job: JobRecord) in
             QueuedJob(
                 id: job.id ?? 0, rule: job.rule, path: job.path, state: job.state.rawValue,
@@ -148,6 +165,7 @@ public struct StatusReport: Codable, Sendable {
         let enabledList = rules.enabled.isEmpty ? "none" : rules.enabled.joined(separator: ", ")
         lines.append("rules:   \(enabledList)" + (rules.disabled.isEmpty ? "" : " (disabled: \(rules.disabled.joined(separator: ", ")))"))
         for problem in rules.problems { lines.append("  broken: \(problem)") }
+        for hold in rules.held { lines.append("  held: \(hold.reason) [\(hold.reasonCode)]") }
         guard databaseExists else {
             lines.append("jobs:    none yet (no daemon has run with this state folder)")
             return lines.joined(separator: "\n")

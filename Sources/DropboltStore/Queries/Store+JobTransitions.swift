@@ -66,6 +66,13 @@ extension Store {
         limits: BudgetLimits, at now: Date, boot: BootInstant? = nil, wallet: String? = nil
     ) async throws -> PayingDecision {
         try await durableWrite("begin paying job \(jobID)") { db in
+            // A held rule pays nothing (checked here, in the paying transaction, so no worker slips past a hold).
+            if let hold = try RuleHold.fetchOne(db, key: rule), let reason = hold.jobReason {
+                try Self.transition(
+                    db, jobID: jobID, from: .invoiced, set: "state = 'held', reason = ?, reason_code = ?, not_before = ?, updated_at = ?",
+                    [reason.text, reason.code.rawValue, now.addingTimeInterval(Self.ruleHoldRecheck).databaseText, now.databaseText])
+                return .refused(reason: reason, state: .held)
+            }
             let live = try Self.liveReservations(db, rule: nil)
             let ruleLive = try Self.liveReservations(db, rule: rule)
             let usage = BudgetUsage(
