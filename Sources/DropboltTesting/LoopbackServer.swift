@@ -13,10 +13,10 @@ public enum LoopbackServer {
 
     /// Runs `router` on 127.0.0.1:0 and returns the bound port and the task running the server (cancel it to stop).
     ///
-    /// - Parameter server: the channel setup; `.http1WebSocketUpgrade { … }` for a WebSocket server.
+    /// - Parameter server: the protocol stack; `.tls(.http1(), tlsConfiguration:)` (HummingbirdTLS) for https.
     /// - Throws: ``StartError`` naming `name` when the server stops before it listens (a bind error, say).
     public static func start(
-        _ router: Router<BasicRequestContext>, server: HTTPServerBuilder = .http1(), name: String
+        _ router: Router<BasicRequestContext>, name: String, server: HTTPServerBuilder = .http1()
     ) async throws -> (port: Int, task: Task<Void, any Error>) {
         let (ports, continuation) = AsyncStream<Int>.makeStream()
         let app = Application(

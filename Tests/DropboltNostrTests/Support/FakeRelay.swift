@@ -29,7 +29,7 @@ final class FakeRelay: Sendable {
     static func start(wallet: FakeWalletService?) async throws -> FakeRelay {
         let hub = RelayHub(wallet: wallet)
         let (port, task) = try await LoopbackServer.start(
-            Router(),
+            Router(), name: "fake-relay",
             server: .http1WebSocketUpgrade { _, _, _ in
                 .upgrade([:]) { inbound, outbound, _ in
                     let connection = await hub.connect(outbound)
@@ -44,8 +44,7 @@ final class FakeRelay: Sendable {
                     }
                     await hub.disconnect(connection)
                 }
-            },
-            name: "fake-relay")
+            })
         return FakeRelay(url: "ws://127.0.0.1:\(port)", hub: hub, task: task)
     }
 
