@@ -24,6 +24,9 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.5.1"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        // Nostr Wallet Connect talks to relays over WebSocket (client in DropboltNostr, fake relay in the tests).
+        .package(url: "https://github.com/hummingbird-project/swift-websocket.git", from: "1.6.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.1"),
     ],
     targets: [
         .systemLibrary(
@@ -71,6 +74,20 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
+        // Nostr Wallet Connect (NIP-47): BIP-340 keys and signatures, NIP-44/NIP-04 encryption, NIP-01 events,
+        // a relay client over WebSocket, and the `nwc` wallet backend.
+        .target(
+            name: "DropboltNostr",
+            dependencies: [
+                "DropboltCore", "DropboltLightning", "CSecp256k1",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "WSClient", package: "swift-websocket"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .target(
             name: "DropboltL402",
             dependencies: ["DropboltCore", .product(name: "Crypto", package: "swift-crypto")]
@@ -92,7 +109,7 @@ let package = Package(
             name: "DropboltEngine",
             dependencies: [
                 "DropboltCore", "DropboltWatch", "DropboltStore", "DropboltLightning", "DropboltL402",
-                "DropboltSats4AI",
+                "DropboltSats4AI", "DropboltNostr",
                 "CMalloc",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -154,6 +171,20 @@ let package = Package(
             ]
         ),
         .testTarget(
+            name: "DropboltNostrTests",
+            dependencies: [
+                "DropboltNostr", "DropboltLightning", "DropboltCore", "DropboltTesting",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.copy("Resources/nip44.json"), .copy("Resources/bip340-test-vectors.csv")]
+        ),
+        .testTarget(
             name: "DropboltL402Tests",
             dependencies: ["DropboltL402"]
         ),
@@ -172,7 +203,7 @@ let package = Package(
             name: "DropboltEngineTests",
             dependencies: [
                 "DropboltEngine", "DropboltStore", "DropboltWatch", "DropboltCore", "DropboltTesting",
-                "DropboltLightning", "DropboltL402", "DropboltSats4AI",
+                "DropboltLightning", "DropboltL402", "DropboltSats4AI", "DropboltNostr",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import DropboltCore
 import DropboltLightning
+import DropboltNostr
 import Foundation
 import Glibc
 import Logging
@@ -61,9 +62,19 @@ enum WalletFactory {
             return PhoenixdWallet(
                 url: url, password: password, httpClient: httpClient, timeout: .seconds(settings.timeoutSeconds))
         case .nwc:
-            throw WalletSetupError(
-                message: "wallet.kind \(settings.kind.rawValue) is not available in this version of dropbolt "
-                    + "(lnbits, lnd, cln, phoenixd and command are)")
+            let text = try secret(
+                file: settings.connectionFile ?? settings.keyFile, env: settings.keyEnv, environment: environment,
+                what: "wallet.connection_file", logger: logger)
+            let connection: WalletConnectURI
+            do {
+                connection = try WalletConnectURI(parsing: text)
+            } catch {
+                // The parser's message never repeats the URI, so the secret stays out of the error.
+                throw WalletSetupError(message: "wallet.connection_file: \(error)")
+            }
+            return NWCWallet(
+                connection: connection, timeout: .seconds(settings.timeoutSeconds),
+                logger: logger ?? Logger(label: "dropbolt.wallet.nwc", factory: { _ in SwiftLogNoOpLogHandler() }))
         }
     }
 
