@@ -113,13 +113,7 @@ public struct LNbitsWallet: Wallet {
 
     /// The wallet's balance (LNbits reports msat).
     public func balance() async throws(PaymentError) -> Millisatoshi {
-        let (status, json) = try await send(.GET, "/api/v1/wallet", body: nil, deliveredMeansUnknown: false)
-        guard status == 200 else {
-            if status == 401 || status == 403 || status == 404 {
-                throw .unauthorized("LNbits refused the key (HTTP \(status))")
-            }
-            throw .unavailable("LNbits answered HTTP \(status) to a balance request")
-        }
+        let json = try await walletObject()
         guard let balance = Self.int64(json["balance"]) else { throw .badResponse("LNbits balance has no number") }
         return Millisatoshi(balance)
     }
@@ -127,6 +121,14 @@ public struct LNbitsWallet: Wallet {
     /// The wallet's name and id from `GET /api/v1/wallet`. LNbits does not say which network its funding source
     /// runs on: set `wallet.network`, or dropbolt takes it from the first invoice it pays.
     public func info() async throws(PaymentError) -> WalletInfo {
+        let json = try await walletObject()
+        return WalletInfo(
+            backend: backendName, network: nil, nodeID: json["id"] as? String, alias: json["name"] as? String,
+            supports: [.pay, .lookup, .balance])
+    }
+
+    /// `GET /api/v1/wallet`: the wallet's name, id and balance.
+    private func walletObject() async throws(PaymentError) -> [String: Any] {
         let (status, json) = try await send(.GET, "/api/v1/wallet", body: nil, deliveredMeansUnknown: false)
         guard status == 200 else {
             if status == 401 || status == 403 || status == 404 {
@@ -134,9 +136,7 @@ public struct LNbitsWallet: Wallet {
             }
             throw .unavailable("LNbits answered HTTP \(status) to a wallet request")
         }
-        return WalletInfo(
-            backend: backendName, network: nil, nodeID: json["id"] as? String, alias: json["name"] as? String,
-            supports: [.pay, .lookup, .balance])
+        return json
     }
 
     /// Sends one request. A failure before the request could be delivered is `unavailable`; any later
