@@ -211,6 +211,8 @@ extension JobProcessor {
     ) async throws {
         let id = job.id ?? 0
         let url = context.provider.url(of: rule.action == .edit ? .imageEdit : .analyzeImage)
+        // Before the clock is read: the first call waits for the wallet's answer.
+        if let wallet = context.wallet { await context.walletNetwork.askOnce(wallet, logger: context.logger) }
         let now = Date()
         let challenge: L402Challenge
         let invoice: Invoice

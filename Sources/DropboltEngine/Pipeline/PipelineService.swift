@@ -1,4 +1,3 @@
-import DropboltLightning
 import DropboltStore
 import Foundation
 import Logging
@@ -53,9 +52,6 @@ struct PipelineService: Service {
         let processor = JobProcessor(context: context)
         let inFlight = InFlight()
         try await withThrowingDiscardingTaskGroup { group in
-            if let wallet = context.wallet {
-                group.addTask { await Self.askWallet(wallet, network: context.walletNetwork, logger: context.logger) }
-            }
             while !Task.isShuttingDownGracefully && !Task.isCancelled {
                 if ContinuousClock.now >= nextSweep {
                     // Files of jobs in flight are needed by their states, so sweeping beside the workers is safe.
@@ -80,26 +76,6 @@ struct PipelineService: Service {
                 // 0.4% CPU doing nothing). Busy: as soon as a worker frees up.
                 try? await Task.sleep(for: started == 0 && busy.isEmpty ? .seconds(1) : .milliseconds(20))
             }
-        }
-    }
-
-    /// Asks the wallet what it is once at start: its network becomes the one invoices must be for (unless
-    /// `wallet.network` says otherwise), and the log says which wallet pays. Beside the workers, so a wallet that is
-    /// down delays nothing; until it answers, the config's network (if any) and the wallet itself check invoices.
-    static func askWallet(_ wallet: any Wallet, network: WalletNetwork, logger: Logger) async {
-        do {
-            let info = try await wallet.info()
-            if let reported = info.network, let conflict = network.learn(reported) {
-                logger.warning("wallet network differs from the config; invoices are checked against the config", metadata: ["problem": "\(conflict)"])
-            }
-            logger.info(
-                "wallet ready",
-                metadata: [
-                    "wallet.backend": "\(info.backend)", "wallet.network": "\(network.current?.displayName ?? "unknown")",
-                    "wallet.node": "\(info.nodeID ?? "-")", "wallet.supports": "\(info.supports.names.joined(separator: ","))",
-                ])
-        } catch {
-            logger.warning("the wallet did not answer at start; payments will be tried anyway", metadata: ["error": "\(error)"])
         }
     }
 }
