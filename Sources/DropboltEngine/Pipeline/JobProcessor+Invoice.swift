@@ -110,8 +110,6 @@ extension JobProcessor {
     struct SpooledRequest {
         var path: String
         var sha256: String
-        /// The file as it was when this run hashed it.
-        var stamp: RequestSpooler.Stamp?
     }
 
     /// Checks the original, spools the request body (one streaming pass over the image) and POSTs it unpaid; nil
@@ -140,7 +138,7 @@ extension JobProcessor {
                     original: job.path, expectedSHA256: job.sha256, limit: context.maximumImageBytes,
                     to: context.spool.requestPath(job: id)
                 ) { head throws(Sats4AIError) in try Self.requestFrame(for: rule, head: head) }
-                request = SpooledRequest(path: spooled.path, sha256: spooled.sha256, stamp: spooled.stamp)
+                request = SpooledRequest(path: spooled.path, sha256: spooled.sha256)
                 body = spooled.body
             } catch .write(let error) {
                 throw error
@@ -180,11 +178,8 @@ extension JobProcessor {
     }
 
     /// The spooled body of an earlier attempt, when it is intact (a retry must send the same bytes).
-    func spooledBody(_ job: JobRecord, spooledThisRun: SpooledRequest? = nil) -> RequestBody? {
+    func spooledBody(_ job: JobRecord) -> RequestBody? {
         guard let path = job.requestPath, let sha = job.requestSHA256 else { return nil }
-        if let spooled = spooledThisRun, spooled.path == path, spooled.sha256 == sha {
-            return RequestSpooler.verified(path: path, sha256: sha, hashedAs: spooled.stamp)
-        }
         return RequestSpooler.verified(path: path, sha256: sha)
     }
 
@@ -276,7 +271,7 @@ extension JobProcessor {
             logger.warning("payment refused by a limit", metadata: ["reason": "\(reason)", "job.state": "\(state)"])
             return
         }
-        try await pay(job, invoice: invoice, wallet: wallet, maxFee: maxFee, spooled: request, logger: logger)
+        try await pay(job, invoice: invoice, wallet: wallet, maxFee: maxFee, logger: logger)
     }
 
     /// Applies `on_duplicate` when the same content was done before under this rule; true when settled.

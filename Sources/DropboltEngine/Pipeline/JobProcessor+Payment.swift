@@ -7,10 +7,7 @@ import Logging
 // paying → paid
 extension JobProcessor {
     /// `paying` is committed (durably); this is the one call to the wallet for this payment hash.
-    func pay(
-        _ job: JobRecord, invoice: Invoice, wallet: any Wallet, maxFee: Millisatoshi, spooled: SpooledRequest? = nil,
-        logger: Logger
-    ) async throws {
+    func pay(_ job: JobRecord, invoice: Invoice, wallet: any Wallet, maxFee: Millisatoshi, logger: Logger) async throws {
         let id = job.id ?? 0
         let hash = invoice.paymentHashHex
         var logger = logger
@@ -39,7 +36,7 @@ extension JobProcessor {
         // The wallet paid it, so the wallet is on this invoice's network (a backend that does not report one, such
         // as LNbits, is known from here on).
         context.walletNetwork.learn(invoice.network)
-        try await paid(id, hash: hash, payment: payment, spooled: spooled, logger: logger)
+        try await paid(id, hash: hash, payment: payment, logger: logger)
     }
 
     /// Where a job goes after a payment that certainly did not happen: a typed decision on the error's code.
@@ -59,7 +56,7 @@ extension JobProcessor {
     }
 
     /// Records a successful payment, checking the preimage (DESIGN §5 rule 4), then fetches.
-    func paid(_ id: Int64, hash: String, payment: Payment, spooled: SpooledRequest? = nil, logger: Logger) async throws {
+    func paid(_ id: Int64, hash: String, payment: Payment, logger: Logger) async throws {
         let now = Date()
         // The paid request follows at once, so the same durable commit counts it (one fsync fewer per job).
         let preimage = Hex.string(payment.preimage)
@@ -79,9 +76,7 @@ extension JobProcessor {
             return
         }
         logger.info("paid", metadata: ["payment.fee_msat": "\(payment.fee.rawValue)"])
-        if let job {
-            try await fetch(job, justPaid: JustPaid(preimageHex: preimage, settledAt: now, spooled: spooled), logger: logger)
-        }
+        if let job { try await fetch(job, justPaid: JustPaid(preimageHex: preimage, settledAt: now), logger: logger) }
     }
 
     /// Holds the rule when the wallet took more in fees than `wallet.max_fee_sats` (a backend without a fee limit,

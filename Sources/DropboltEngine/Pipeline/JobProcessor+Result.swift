@@ -12,8 +12,6 @@ extension JobProcessor {
     struct JustPaid {
         var preimageHex: String
         var settledAt: Date
-        /// The request body this run spooled for the job (nil after a restart: then it is hashed again).
-        var spooled: SpooledRequest? = nil
     }
 
     /// Sends the paid request (or uses an answer spooled earlier). `justPaid` comes from the payment this run just
@@ -46,7 +44,7 @@ extension JobProcessor {
                 id, from: .paid, JobReason(.paidWithoutCredential, "paid, but the credential is incomplete"), logger)
             return
         }
-        guard let body = spooledBody(job, spooledThisRun: paid.spooled) else {
+        guard let body = spooledBody(job) else {
             try await attention(
                 id, from: .paid,
                 JobReason(.paidRequestMissing, "paid, but the spooled request body is missing or damaged"), logger)

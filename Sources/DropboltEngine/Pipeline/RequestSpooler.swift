@@ -15,37 +15,6 @@ enum RequestSpooler {
         var path: String
         var sha256: String
         var body: RequestBody
-        /// The file as it was when its hash was taken.
-        var stamp: Stamp?
-    }
-
-    /// A spool file's identity (device, inode, size, modification and change times): while it is unchanged, the
-    /// bytes this process hashed when it wrote the file are still the bytes on disk, so the paid retry that follows
-    /// in the same run need not read and hash a large body again. After a restart nothing is trusted: the file is
-    /// hashed in full (``verified(path:sha256:)``). The spool is dropbolt's own 0700 folder; on a kernel with coarse
-    /// file times a rewrite within the same clock tick as the spool write would go unseen, which only a process of
-    /// dropbolt's own user could do.
-    struct Stamp: Equatable, Sendable {
-        var device: UInt64
-        var inode: UInt64
-        var size: Int
-        var modified: timespec
-        var changed: timespec
-
-        /// The identity of the file at `path`, or nil when it cannot be read.
-        static func of(_ path: String) -> Stamp? {
-            var status = stat()
-            guard stat(path, &status) == 0 else { return nil }
-            return Stamp(
-                device: UInt64(status.st_dev), inode: UInt64(status.st_ino), size: Int(status.st_size),
-                modified: status.st_mtim, changed: status.st_ctim)
-        }
-
-        static func == (a: Stamp, b: Stamp) -> Bool {
-            a.device == b.device && a.inode == b.inode && a.size == b.size
-                && a.modified.tv_sec == b.modified.tv_sec && a.modified.tv_nsec == b.modified.tv_nsec
-                && a.changed.tv_sec == b.changed.tv_sec && a.changed.tv_nsec == b.changed.tv_nsec
-        }
     }
 
     /// Why no body was spooled; every case but `write` is the original's fault and fails the job.
@@ -125,16 +94,7 @@ enum RequestSpooler {
         }
         return Spooled(
             path: spoolPath, sha256: Hex.string(Array(bodyHash.finalize())),
-            body: kept.map { .bytes($0) } ?? .file(path: spoolPath, length: written), stamp: Stamp.of(spoolPath))
-    }
-
-    /// The body this run spooled at `path` with `sha256`, sent from the file without hashing it again when the file is
-    /// large and its ``Stamp`` has not changed since it was hashed; otherwise ``verified(path:sha256:)``.
-    static func verified(path: String, sha256: String, hashedAs stamp: Stamp?) -> RequestBody? {
-        if let stamp, stamp.size > inMemoryBodyBytes, Stamp.of(path) == stamp {
-            return .file(path: path, length: stamp.size)
-        }
-        return verified(path: path, sha256: sha256)
+            body: kept.map { .bytes($0) } ?? .file(path: spoolPath, length: written))
     }
 
     /// The spooled body at `path` when its SHA-256 is still `sha256` (a retry must send the very same bytes).
