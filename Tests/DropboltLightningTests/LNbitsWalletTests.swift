@@ -38,6 +38,26 @@ struct LNbitsWalletTests {
         }
     }
 
+    @Test func infoNamesTheWalletReportsNoNetworkAndMovesNoMoney() async throws {
+        try await Self.withLNbits { server in
+            let wallet = Self.wallet(server)
+            let before = try await wallet.balance()
+            let info = try await wallet.info()
+            #expect(info.backend == "lnbits")
+            // LNbits does not say which network its funding source runs on (wallet.network, or the first paid invoice).
+            #expect(info.network == nil)
+            #expect(info.supports == [.pay, .lookup, .balance])
+            #expect(!info.supports.contains(.feeLimit))
+            #expect(try await wallet.balance() == before)
+            #expect(try await server.succeededOutgoingPayments(server.payer).isEmpty)
+            // A key LNbits refuses: unauthorized, not a missing network.
+            let refused = await #expect(throws: PaymentError.self) {
+                _ = try await Self.wallet(server, key: String(repeating: "0", count: 32)).info()
+            }
+            #expect(refused?.isUnauthorized == true)
+        }
+    }
+
     @Test func refusalsSayThatNoMoneyMoved() async throws {
         try await Self.withLNbits { server in
             let wallet = Self.wallet(server)
