@@ -70,6 +70,23 @@ struct WalletCommandTests {
         #expect(try BinarySmokeTests.run(["wallet", "balance", "--config", harness.configPath]).status == 1)
     }
 
+    @Test func aWalletThatRefusesConnectionsFailsTheTestAtOnceNotAtTheTimeout() throws {
+        let keyFolder = try TemporaryDirectory(prefix: "key")
+        defer { keyFolder.remove() }
+        let keyFile = try keyFolder.write("admin.key", contents: "0123456789abcdef")
+        chmod(keyFile, 0o600)
+        // Port 9 (discard) is closed on loopback: every connection is refused.
+        let harness = try DaemonHarness(
+            extraConfig: "wallet:\n  kind: lnbits\n  url: http://127.0.0.1:9\n  key_file: \(keyFile)\n  timeout_seconds: 120")
+        defer { harness.directory.remove() }
+        let started = ContinuousClock.now
+        let test = try BinarySmokeTests.run(["wallet", "test", "--json", "--config", harness.configPath])
+        #expect(ContinuousClock.now - started < .seconds(30))
+        #expect(test.status == 1)
+        let errors = try Self.decode(test.output)["errors"] as? [String] ?? []
+        #expect(errors.count == 2 && errors.allSatisfy { $0.contains("unavailable") }, "\(errors)")
+    }
+
     @Test func withoutAWalletTheCommandSaysSo() throws {
         let harness = try DaemonHarness()
         defer { harness.directory.remove() }

@@ -38,11 +38,18 @@ public enum WalletProbe {
         public var description: String
     }
 
-    /// Builds the configured wallet and asks it what it is and its balance.
+    /// Builds the configured wallet and asks it what it is and its balance, over the daemon's kind of client (a
+    /// refused connection or an untrusted certificate fails at once, not at the timeout).
     ///
     /// - Throws: ``NoWallet`` without a `wallet` section, ``WalletSetupError`` when its secret cannot be read.
-    public static func test(
-        configuration: DropboltConfiguration, environment: [String: String], httpClient: HTTPClient = .shared
+    public static func test(configuration: DropboltConfiguration, environment: [String: String]) async throws -> WalletReport {
+        try await withClient { httpClient in
+            try await test(configuration: configuration, environment: environment, httpClient: httpClient)
+        }
+    }
+
+    private static func test(
+        configuration: DropboltConfiguration, environment: [String: String], httpClient: HTTPClient
     ) async throws -> WalletReport {
         let wallet = try make(configuration: configuration, environment: environment, httpClient: httpClient)
         let settings = configuration.wallet!
@@ -83,10 +90,23 @@ public enum WalletProbe {
     /// The configured wallet's spendable balance.
     ///
     /// - Throws: ``NoWallet``, ``WalletSetupError``, or the wallet's ``PaymentError``.
-    public static func balance(
-        configuration: DropboltConfiguration, environment: [String: String], httpClient: HTTPClient = .shared
-    ) async throws -> Millisatoshi {
-        try await make(configuration: configuration, environment: environment, httpClient: httpClient).balance()
+    public static func balance(configuration: DropboltConfiguration, environment: [String: String]) async throws -> Millisatoshi {
+        try await withClient { httpClient in
+            try await make(configuration: configuration, environment: environment, httpClient: httpClient).balance()
+        }
+    }
+
+    /// Runs `body` with a client like the daemon's and shuts the client down afterwards, whatever `body` did.
+    private static func withClient<T: Sendable>(_ body: (HTTPClient) async throws -> T) async throws -> T {
+        let httpClient = Daemon.makeHTTPClient()
+        let result: Result<T, any Error>
+        do {
+            result = .success(try await body(httpClient))
+        } catch {
+            result = .failure(error)
+        }
+        try? await httpClient.shutdown()
+        return try result.get()
     }
 
     private static func make(
