@@ -308,4 +308,12 @@ struct InvoiceDecodingTests {
             #expect(error.description.hasPrefix("invoice invalidChecksum: "))
         }
     }
+
+    @Test func networkNamesWalletsReportMapToTheInvoicePrefixes() {
+        let names: [(String, Network?)] = [
+            ("mainnet", .bitcoin), ("Bitcoin", .bitcoin), ("testnet", .testnet), ("testnet4", .testnet),
+            ("SIGNET", .signet), ("regtest", .regtest), ("liquid", nil), ("", nil),
+        ]
+        for (name, network) in names { #expect(Network(reportedName: name) == network, "\(name)") }
+    }
 }

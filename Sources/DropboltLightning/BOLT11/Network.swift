@@ -20,4 +20,16 @@ public enum Network: String, Sendable, Hashable, CaseIterable, Codable {
         case .regtest: "regtest"
         }
     }
+
+    /// The network a wallet reports by name (`mainnet`/`bitcoin`, `testnet`/`testnet3`/`testnet4`, `signet`,
+    /// `regtest`; any case), or nil for a name dropbolt does not pay on.
+    public init?(reportedName name: String) {
+        switch name.lowercased() {
+        case "mainnet", "bitcoin": self = .bitcoin
+        case "testnet", "testnet3", "testnet4": self = .testnet
+        case "signet": self = .signet
+        case "regtest": self = .regtest
+        default: return nil
+        }
+    }
 }

@@ -68,12 +68,12 @@ public struct CommandWallet: Wallet {
         switch outcome.exitStatus {
         case 0:
             let json = Self.object(outcome.output)
-            guard let preimage = (json["preimage"] as? String).flatMap(Hex.bytes), preimage.count == 32 else {
+            guard let preimage = WalletJSON.bytes32(hex: json["preimage"]) else {
                 throw .outcomeUnknown("the pay program exited 0 without a 32-byte hex preimage; looking it up")
             }
             return Payment(
                 paymentHash: invoice.paymentHash, preimage: preimage, amount: invoice.amount ?? .zero,
-                fee: Millisatoshi(Self.int64(json["fee_msat"]) ?? 0))
+                fee: Millisatoshi(WalletJSON.int64(json["fee_msat"]) ?? 0))
         case Self.exitNotPaid: throw .rejected("the pay program did not pay\(said)")
         case Self.exitInsufficientBalance: throw .insufficientBalance("the pay program reports too little balance\(said)")
         case Self.exitNoRoute: throw .noRoute("the pay program found no route\(said)")
@@ -87,13 +87,13 @@ public struct CommandWallet: Wallet {
         let json = try await runForJSON(lookupProgram, input: Hex.string(paymentHash) + "\n", what: "lookup")
         switch json["status"] as? String {
         case "succeeded":
-            guard let preimage = (json["preimage"] as? String).flatMap(Hex.bytes), preimage.count == 32 else {
+            guard let preimage = WalletJSON.bytes32(hex: json["preimage"]) else {
                 throw .badResponse("the lookup program reported success without a 32-byte hex preimage")
             }
             return .succeeded(
                 Payment(
-                    paymentHash: paymentHash, preimage: preimage, amount: Millisatoshi(Self.int64(json["amount_msat"]) ?? 0),
-                    fee: Millisatoshi(Self.int64(json["fee_msat"]) ?? 0)))
+                    paymentHash: paymentHash, preimage: preimage, amount: Millisatoshi(WalletJSON.int64(json["amount_msat"]) ?? 0),
+                    fee: Millisatoshi(WalletJSON.int64(json["fee_msat"]) ?? 0)))
         case "pending": return .pending
         case "failed": return .failed(reason: "the lookup program reports the payment failed")
         case "not_found": return .notFound
@@ -105,7 +105,7 @@ public struct CommandWallet: Wallet {
     public func balance() async throws(PaymentError) -> Millisatoshi {
         guard let balanceProgram else { throw .unavailable("no wallet.balance_command is configured") }
         let json = try await runForJSON(balanceProgram, input: "", what: "balance")
-        guard let msat = Self.int64(json["balance_msat"]) else {
+        guard let msat = WalletJSON.int64(json["balance_msat"]) else {
             throw .badResponse("the balance program printed no balance_msat")
         }
         return Millisatoshi(msat)
@@ -136,13 +136,5 @@ public struct CommandWallet: Wallet {
 
     private static func object(_ bytes: [UInt8]) -> [String: Any] {
         (try? JSONSerialization.jsonObject(with: Data(bytes))) as? [String: Any] ?? [:]
-    }
-
-    private static func int64(_ value: Any?) -> Int64? {
-        switch value {
-        case let number as NSNumber: return number.int64Value
-        case let text as String: return Int64(text)
-        default: return nil
-        }
     }
 }

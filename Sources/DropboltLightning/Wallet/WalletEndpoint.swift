@@ -163,15 +163,8 @@ enum WalletJSON {
         return bytes
     }
 
-    /// The network a node reports by name (`mainnet`/`bitcoin`, `testnet`/`testnet3`/`testnet4`, `signet`,
-    /// `regtest`), or nil for a name dropbolt does not pay on.
+    /// The network a node reports by name (``Network/init(reportedName:)``), or nil.
     static func network(_ value: Any?) -> Network? {
-        switch (value as? String)?.lowercased() {
-        case "mainnet", "bitcoin": .bitcoin
-        case "testnet", "testnet3", "testnet4": .testnet
-        case "signet": .signet
-        case "regtest": .regtest
-        default: nil
-        }
+        (value as? String).flatMap(Network.init(reportedName:))
     }
 }

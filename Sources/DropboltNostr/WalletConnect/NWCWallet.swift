@@ -119,8 +119,7 @@ public struct NWCWallet: Wallet, CustomStringConvertible {
         if methods.contains(NWCMethod.lookupInvoice.rawValue) { supports.insert(.lookup) }
         if methods.contains(NWCMethod.getBalance.rawValue) { supports.insert(.balance) }
         // NIP-47 says mainnet/testnet/signet/regtest; LDK-based wallets may say "bitcoin".
-        let network = result.network.flatMap { WalletSettings.networkNames[$0.lowercased()] }.flatMap(
-            Network.init(rawValue:))
+        let network = result.network.flatMap(Network.init(reportedName:))
         return WalletInfo(
             backend: backendName, network: network, nodeID: result.pubkey, alias: result.alias, supports: supports)
     }

@@ -129,9 +129,7 @@ private struct CLNHandler: Sendable {
     }
 
     func listpays(_ body: [String: Any]) -> Response {
-        guard let hash = body["payment_hash"] as? String, hash.count == 64, TestHex.bytes(hash).count == 32,
-            hash == hash.lowercased()
-        else {
+        guard let hash = body["payment_hash"] as? String, FakeWalletHTTP.isLowerHex64(hash) else {
             book.violation("CLN listpays: payment_hash is not 64 lowercase hex")
             return FakeWalletHTTP.json(500, ["code": -32602, "message": "payment_hash: should be a hex string"])
         }

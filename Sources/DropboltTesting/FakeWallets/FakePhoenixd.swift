@@ -124,7 +124,7 @@ private struct PhoenixdHandler: Sendable {
     }
 
     func outgoing(hash: String) -> Response {
-        guard hash.count == 64, TestHex.bytes(hash).count == 32, hash == hash.lowercased() else {
+        guard FakeWalletHTTP.isLowerHex64(hash) else {
             book.violation("phoenixd outgoingbyhash: '\(hash)' is not 64 lowercase hex")
             return FakeWalletHTTP.text(400, "Invalid parameter hash")
         }

@@ -5,6 +5,12 @@ import NIOCore
 
 /// The HTTP plumbing the fake wallet nodes share: reading a request body, writing JSON, and holding a server.
 enum FakeWalletHTTP {
+    /// True for a payment hash written as 64 lower-case hex digits (what every wallet API expects); anything the
+    /// client sends is checked without trapping, so a malformed hash is a recorded violation, not a crash.
+    static func isLowerHex64(_ text: String) -> Bool {
+        text.utf8.count == 64 && text.utf8.allSatisfy { (48...57).contains($0) || (97...102).contains($0) }
+    }
+
     /// A JSON answer (keys sorted, so the bytes are stable).
     static func json(_ status: Int, _ object: Any) -> Response {
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
