@@ -66,10 +66,10 @@ struct FaultMatrixTests {
             let harness = world.harness
             let mount = try ScratchMount(at: harness.directory.url("inbox/captions"), kilobytes: 256)
             defer { mount.unmount() }
+            // The image is in place and its folder read-only before the daemon starts: its start-up scan queues it.
+            let path = try PaidPathTests.dropImage(harness, "inbox/captions/readonly.png")
+            #expect(mount.setReadOnly(true))
             try await harness.withDaemon(wallet: world.wallet) { _ in
-                let path = try PaidPathTests.dropImage(harness, "inbox/captions/readonly.png")
-                try await harness.waitForJobs(1)
-                #expect(mount.setReadOnly(true))
                 let held = try await harness.waitForJob(path, state: .held)
                 #expect(held.reasonCode == .outputUnwritable)
                 #expect(held.reason?.contains("Read-only file system") == true, "\(held.reason ?? "")")

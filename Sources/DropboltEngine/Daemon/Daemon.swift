@@ -123,9 +123,10 @@ public struct Daemon: Sendable {
         let notifier = self.notifier
         let metrics = DaemonMetrics()
         let readyMessage = "READY=1\nSTATUS=watching \(ruleBook.ruleSet.watchFolders.count) folders"
+        let newWork = WorkSignal()
         let intake = IntakeService(
             watcher: watcher, store: store, ruleBook: ruleBook, logger: logger,
-            onFirstReconcile: { _ in notifier?.send(readyMessage) }, metrics: metrics)
+            onFirstReconcile: { _ in notifier?.send(readyMessage) }, metrics: metrics, newWork: newWork)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: WatchService(watcher: watcher), serviceName: "watch"),
             .init(
@@ -154,7 +155,9 @@ public struct Daemon: Sendable {
         }
         if options.processJobs && !options.once {
             services.append(
-                .init(service: PipelineService(context: context, workers: configuration.workers), serviceName: "pipeline"))
+                .init(
+                    service: PipelineService(context: context, workers: configuration.workers, newWork: newWork),
+                    serviceName: "pipeline"))
         }
         if options.handleSignals && !options.once {
             services.append(.init(service: ReloadSignalService(watcher: watcher), serviceName: "reload"))

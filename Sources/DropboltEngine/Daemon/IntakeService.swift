@@ -15,6 +15,8 @@ struct IntakeService: Service {
     var onFirstReconcile: (@Sendable (ScanSummary) -> Void)?
     /// Where detection lag is recorded.
     var metrics: DaemonMetrics?
+    /// Rung when jobs were queued, so the pipeline starts them at once.
+    var newWork: WorkSignal?
 
     func run() async throws {
         let intake = try await Intake(store: store, ruleBook: ruleBook, logger: logger, metrics: metrics)
@@ -23,7 +25,9 @@ struct IntakeService: Service {
             switch event {
             case .ready(let files):
                 do {
-                    for job in try await intake.process(files) {
+                    let queued = try await intake.process(files)
+                    if !queued.isEmpty { newWork?.ring() }
+                    for job in queued {
                         logger.info(
                             "job queued",
                             metadata: [

@@ -13,6 +13,8 @@ struct PipelineService: Service {
     let workers: Int
     /// Work only on the jobs of this `dropbolt scan` run (a scan working without a daemon); nil for all jobs.
     var scan: Int64? = nil
+    /// Rung by the intake when it queued jobs; the dispatcher also rings it when a worker frees up.
+    var newWork = WorkSignal()
 
     /// Jobs being worked on, by id and by (rule, content): the dispatcher never hands one job to two workers,
     /// nor runs two jobs for the same content under one rule at once (the second must see the first's output to
@@ -51,31 +53,45 @@ struct PipelineService: Service {
         var nextSweep = ContinuousClock.now + .seconds(3600)
         let processor = JobProcessor(context: context)
         let inFlight = InFlight()
-        try await withThrowingDiscardingTaskGroup { group in
-            while !Task.isShuttingDownGracefully && !Task.isCancelled {
-                if ContinuousClock.now >= nextSweep {
-                    // Files of jobs in flight are needed by their states, so sweeping beside the workers is safe.
-                    try? await sweeper.sweep()
-                    nextSweep = ContinuousClock.now + .seconds(3600)
-                }
-                let busy = inFlight.ids
-                var started = 0
-                if busy.count < workers {
-                    // A few more than free workers, in case some share content with a job in flight.
-                    let jobs = try await context.store.runnableJobs(
-                        now: Date(), excluding: busy, limit: (workers - busy.count) * 4, scan: scan)
-                    for job in jobs where started < workers - busy.count && inFlight.claim(job) {
-                        started += 1
-                        group.addTask {
-                            await processor.run(job)
-                            inFlight.release(job)
+        let newWork = self.newWork
+        // Held jobs come due by the clock, and another process (`dropbolt rules release`) can wake jobs: look again
+        // every second even when nothing rings (a tighter idle poll cost 0.4% CPU doing nothing).
+        let ticker = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(1))
+                newWork.ring()
+            }
+        }
+        defer { ticker.cancel() }
+        var wakeUps = newWork.wakeUps()
+        try await withGracefulShutdownHandler {
+            try await withThrowingDiscardingTaskGroup { group in
+                while !Task.isShuttingDownGracefully && !Task.isCancelled {
+                    if ContinuousClock.now >= nextSweep {
+                        // Files of jobs in flight are needed by their states, so sweeping beside the workers is safe.
+                        try? await sweeper.sweep()
+                        nextSweep = ContinuousClock.now + .seconds(3600)
+                    }
+                    let busy = inFlight.ids
+                    if busy.count < workers {
+                        // A few more than free workers, in case some share content with a job in flight.
+                        let jobs = try await context.store.runnableJobs(
+                            now: Date(), excluding: busy, limit: (workers - busy.count) * 4, scan: scan)
+                        var started = 0
+                        for job in jobs where started < workers - busy.count && inFlight.claim(job) {
+                            started += 1
+                            group.addTask {
+                                await processor.run(job)
+                                inFlight.release(job)
+                                newWork.ring()
+                            }
                         }
                     }
+                    await wakeUps.next()
                 }
-                // Idle: look again within a second (new jobs wait out a settle period anyway; a tighter poll cost
-                // 0.4% CPU doing nothing). Busy: as soon as a worker frees up.
-                try? await Task.sleep(for: started == 0 && busy.isEmpty ? .seconds(1) : .milliseconds(20))
             }
+        } onGracefulShutdown: {
+            newWork.ring()
         }
     }
 }
