@@ -87,9 +87,13 @@ public struct NWCHarness: Sendable {
             try? FileManager.default.removeItem(atPath: folder)
             throw StartError(description: "the NWC harness did not become ready:\n\(errors)")
         }
+        // Our own copy of the write end (close-on-exec, so no later child holds it), and the Pipe's closed now: the
+        // Process object keeps the Pipe alive, and while any copy is open the harness never sees end of file.
+        let stdinDescriptor = fcntl(input.fileHandleForWriting.fileDescriptor, F_DUPFD_CLOEXEC, 0)
+        try? input.fileHandleForWriting.close()
         return NWCHarness(
             relayURL: ready.relay, connectionURI: ready.uri, pid: ready.pid, logPath: logPath, folder: folder,
-            stdinDescriptor: dup(input.fileHandleForWriting.fileDescriptor))
+            stdinDescriptor: stdinDescriptor)
     }
 
     /// Stops the harness (closes its stdin, then SIGTERM to its group after 5 seconds, SIGKILL after 7) and removes

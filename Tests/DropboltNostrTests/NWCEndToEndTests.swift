@@ -55,7 +55,7 @@ struct NWCEndToEndTests {
             lnbitsURL: lnbits.url, adminKey: lnbits.payer.adminkey, dropOn: "pay_invoice")
         defer { harness.stop() }
         let wallet = NWCWallet(
-            connection: try WalletConnectURI(parsing: harness.connectionURI), timeout: .seconds(8), logger: Self.logger)
+            connection: try WalletConnectURI(parsing: harness.connectionURI), timeout: .seconds(4), logger: Self.logger)
         let (bolt11, hash) = try await lnbits.createInvoice(amountSats: 34, memo: "nwc drop")
         let invoice = try Invoice.decode(bolt11)
 
