@@ -88,8 +88,10 @@ public struct Sats4AIClient: Sendable {
         case .bytes(let bytes):
             request.body = .bytes(bytes)
         case .file(let path, let length):
-            // A chunk at a time, as the connection takes it: a 27 MB body costs one chunk of memory.
-            request.body = .stream(FileChunks(path: path, chunkBytes: 1 << 20), length: .known(Int64(length)))
+            // A chunk at a time, as the connection takes it: a 27 MB body costs one chunk of memory. 128 KB stays
+            // under the daemon's fixed mmap threshold (``ProcessMemory``), so chunks reuse heap memory; 1 MB chunks
+            // were each mapped, faulted in page by page and unmapped.
+            request.body = .stream(FileChunks(path: path, chunkBytes: 1 << 17), length: .known(Int64(length)))
         }
         return try await execute(request)
     }

@@ -18,8 +18,9 @@ struct FileChunkReader: ~Copyable {
     /// The file's size when it was opened.
     let size: Int
 
-    /// Opens `path` for reading in chunks of `chunkBytes`.
-    init(path: String, chunkBytes: Int = 1 << 20) throws(Failure) {
+    /// Opens `path` for reading in chunks of `chunkBytes` (128 KB by default: under the daemon's mmap threshold,
+    /// so the buffer is reused heap memory rather than a fresh mapping per file).
+    init(path: String, chunkBytes: Int = 1 << 17) throws(Failure) {
         descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { throw Failure(operation: "open", errnoValue: errno) }
         var status = stat()
