@@ -32,7 +32,10 @@ struct RequestSpoolerTests {
         try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0 != "original.png" }
     }
 
-    @Test(arguments: [9, 100_000, RequestBodyFrame.chunkBytes - 1, RequestBodyFrame.chunkBytes, RequestBodyFrame.chunkBytes + 1, 2 * RequestBodyFrame.chunkBytes + 2])
+    @Test(arguments: [
+        9, 100_000, RequestBodyFrame.chunkBytes - 1, RequestBodyFrame.chunkBytes, RequestBodyFrame.chunkBytes + 1,
+        2 * RequestBodyFrame.chunkBytes + 2, RequestSpooler.inMemoryBodyBytes,
+    ])
     func theStreamedBodyIsTheBodyBuiltInMemory(size: Int) throws {
         let folder = try Self.folder()
         let image = Self.image(size)
@@ -105,7 +108,7 @@ struct RequestSpoolerTests {
 
     @Test func aSpooledBodyIsSentAgainOnlyWhileItsChecksumHolds() throws {
         let folder = try Self.folder()
-        for size in [1000, 2 * RequestBodyFrame.chunkBytes] {
+        for size in [1000, RequestSpooler.inMemoryBodyBytes] {
             let image = Self.image(size)
             FileManager.default.createFile(atPath: folder + "/original.png", contents: Data(image))
             let spooled = try RequestSpooler.spool(
@@ -121,5 +124,52 @@ struct RequestSpoolerTests {
             #expect(RequestSpooler.verified(path: spooled.path, sha256: spooled.sha256) == nil)
         }
         #expect(RequestSpooler.verified(path: folder + "/absent.json", sha256: "00") == nil)
+    }
+
+    @Test func aLargeBodyThisRunWroteIsTrustedByItsStampUntilTheFileIsTouched() throws {
+        let folder = try Self.folder()
+        let image = Self.image(RequestSpooler.inMemoryBodyBytes)
+        FileManager.default.createFile(atPath: folder + "/original.png", contents: Data(image))
+        let spooled = try RequestSpooler.spool(
+            original: folder + "/original.png", expectedSHA256: Self.sha(image), limit: 40 << 20,
+            to: folder + "/job-1.request.json", frame: Self.frame)
+        guard case .file = spooled.body else {
+            Issue.record("a \(spooled.body.length)-byte body should be sent from its file")
+            return
+        }
+        let memory = SpoolMemory()
+        // Remembered under a digest the file does not have: only a check that trusts the stamp accepts it, and
+        // without the memory the file is hashed and refused.
+        let notTheFilesDigest = String(repeating: "ab", count: 32)
+        memory.remember(path: spooled.path, sha256: notTheFilesDigest)
+        #expect(RequestSpooler.verified(path: spooled.path, sha256: notTheFilesDigest, memory: memory) != nil)
+        #expect(RequestSpooler.verified(path: spooled.path, sha256: notTheFilesDigest) == nil)
+        // Remembered under another digest than the one asked for: hashed.
+        #expect(RequestSpooler.verified(path: spooled.path, sha256: spooled.sha256, memory: memory) != nil)
+
+        memory.remember(path: spooled.path, sha256: notTheFilesDigest)
+        // One byte changed, same size, once the file system's clock has moved past the file's ctime (so the test
+        // does not depend on fine-grained timestamps): the stamp no longer matches, the file is hashed, refused.
+        try Self.waitForTheCoarseClock(toPass: spooled.path)
+        let handle = try #require(FileHandle(forUpdatingAtPath: spooled.path))
+        try handle.seek(toOffset: UInt64(spooled.body.length / 2))
+        try handle.write(contentsOf: Data("#".utf8))
+        try handle.close()
+        #expect(RequestSpooler.verified(path: spooled.path, sha256: notTheFilesDigest, memory: memory) == nil)
+        #expect(RequestSpooler.verified(path: spooled.path, sha256: spooled.sha256, memory: memory) == nil)
+    }
+
+    /// Returns once the coarse real-time clock (what file timestamps are taken from) is past `path`'s ctime.
+    private static func waitForTheCoarseClock(toPass path: String) throws {
+        var status = stat()
+        #expect(stat(path, &status) == 0)
+        let deadline = ContinuousClock.now + .seconds(5)
+        var now = timespec()
+        repeat {
+            clock_gettime(CLOCK_REALTIME_COARSE, &now)
+            if (now.tv_sec, now.tv_nsec) > (status.st_ctim.tv_sec, status.st_ctim.tv_nsec) { return }
+            sched_yield()
+        } while ContinuousClock.now < deadline
+        Issue.record("the coarse clock did not pass the file's ctime within 5 s")
     }
 }

@@ -140,6 +140,7 @@ extension JobProcessor {
                 ) { head throws(Sats4AIError) in try Self.requestFrame(for: rule, head: head) }
                 request = SpooledRequest(path: spooled.path, sha256: spooled.sha256)
                 body = spooled.body
+                if case .file = spooled.body { context.spoolMemory.remember(path: spooled.path, sha256: spooled.sha256) }
             } catch .write(let error) {
                 throw error
             } catch {
@@ -180,7 +181,7 @@ extension JobProcessor {
     /// The spooled body of an earlier attempt, when it is intact (a retry must send the same bytes).
     func spooledBody(_ job: JobRecord) -> RequestBody? {
         guard let path = job.requestPath, let sha = job.requestSHA256 else { return nil }
-        return RequestSpooler.verified(path: path, sha256: sha)
+        return RequestSpooler.verified(path: path, sha256: sha, memory: context.spoolMemory)
     }
 
     /// The JSON around the image's base64 in the unpaid request under `rule`; `head` is the image's first bytes.
