@@ -11,10 +11,10 @@ import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools" / "lnbits"))
-from strays import end_by_closing_stdin, kill_stray_lnbits  # noqa: E402  (shared with chaos/chaos.py)
+from strays import end_by_closing_stdin, kill_stray_lnbits, lnbits_processes  # noqa: E402  (shared with chaos/chaos.py)
 
 from .dropbolt import write_key_file
-from .processes import (HarnessError, LineStream, forget, log, register_stop_first, spawn, stop,
+from .processes import (HarnessError, LineStream, forget, log, proc_cpu_seconds, register_stop_first, spawn, stop,
                         unregister_stop_first)
 
 FAKES_READY_TIMEOUT_S = 120.0  # dropbolt-fakes starts LNbits: 4-15 s normally
@@ -91,6 +91,17 @@ class Fakes:
                 return json.loads(response.read()).get("balance")
         except (OSError, ValueError):
             return None
+
+    def cpu_seconds(self) -> dict[str, float]:
+        """CPU (utime + stime) so far of the fake provider (this process) and of the LNbits it started (found by its
+        data folder, as the stray-killer finds it: LNbits runs in a session of its own)."""
+        lnbits = 0.0
+        for pid in lnbits_processes(str(self.folder)):
+            try:
+                lnbits += proc_cpu_seconds(pid)
+            except (OSError, ValueError, IndexError):  # exited meanwhile
+                pass
+        return {"provider": proc_cpu_seconds(self.proc.pid), "lnbits": lnbits}
 
     def stop(self) -> None:
         """Closes its stdin (it then stops LNbits and exits); SIGTERM, SIGKILL if it does not; then makes sure no

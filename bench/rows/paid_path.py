@@ -72,12 +72,17 @@ def run(ctx) -> Row:
         for run_index in range(runs):
             for name, label, measure in plan:
                 log(f"(d) run {run_index + 1}/{runs}: {label}")
+                servers_before = fakes.cpu_seconds()
                 try:
                     result = measure(ctx.tmp / f"d-{name}-{run_index}")
                 except HarnessError as error:  # the other clients can still be measured
                     log(f"!!! (d) {label}: {error}")
                     row.mark_invalid(f"{label}, run {run_index + 1}: {error}")
                     continue
+                servers_after = fakes.cpu_seconds()
+                jobs = small_n if name in ("dropbolt", "l402kit", "l402kit-2", "shell") else big_n
+                result["servers_ms_per_job"] = {key: (servers_after[key] - servers_before[key]) * 1000 / jobs
+                                                for key in servers_after}
                 paid_jobs += result.get("outputs", 0)
                 if result["invalid"]:
                     row.mark_invalid(f"{label}, run {run_index + 1}: {result['invalid']}")
@@ -131,6 +136,15 @@ def run(ctx) -> Row:
     row.add(Figure(f"{size_text(BIG)}: jobs/s", big_rate, f"{big_rate:.2f}"))
 
     row.details += [run_detail(label, results[name]) for name, label, _ in plan if results[name] and name != "curl"]
+    # What the servers themselves spend per job bounds every client's rate: LNbits is one Python process.
+    for name, label, _ in plan:
+        if results[name] and name != "curl":
+            lnbits_ms = med([r["servers_ms_per_job"] for r in results[name]], "lnbits")
+            provider_ms = med([r["servers_ms_per_job"] for r in results[name]], "provider")
+            row.details.append(f"servers' CPU per job during {label}: LNbits {lnbits_ms:.1f} ms, fake provider "
+                               f"{provider_ms:.1f} ms (LNbits alone caps any client at ~{1000 / lnbits_ms:.0f} "
+                               "jobs/s on one core)" if lnbits_ms > 0 else
+                               f"servers' CPU per job during {label}: not measured")
     if curl:
         row.details.append(f"curl: {2 * big_n} POSTs of the same {curl[0]['body_bytes'] / 1e6:.2f} MB JSON body over "
                            "one connection per run, each answered 402 (a new LNbits invoice), took "
