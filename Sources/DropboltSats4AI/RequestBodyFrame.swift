@@ -18,7 +18,7 @@ public struct RequestBodyFrame: Sendable, Hashable {
 
     /// Bytes read from the image file at a time: a multiple of 3, so the base64 of consecutive chunks joins
     /// without padding in between. 96 KB: the chunk and its base64 stay under the daemon's fixed mmap threshold
-    /// (256 KB), so they come from reused heap memory instead of fresh mappings faulted in page by page.
+    /// (512 KB), so they come from reused heap memory instead of fresh mappings faulted in page by page.
     public static let chunkBytes = 3 << 15
 
     /// The body's length for an image of `imageByteCount` bytes.

@@ -97,11 +97,33 @@ enum DurableFile {
         close(descriptor)
     }
 
-    /// The whole file, or nil when it cannot be read.
+    /// The whole file, or nil when it cannot be read or holds more than `limit` bytes.
+    ///
+    /// Read into one array of the size `fstat` gives (plus a byte that reveals a file still growing), rather than
+    /// through `FileHandle`, whose reads grow a buffer by reallocation: a 133 KB spooled body cost a fresh mapping.
     static func read(_ path: String, limit: Int = 256 << 20) -> [UInt8]? {
-        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
-        defer { try? handle.close() }
-        guard let data = try? handle.read(upToCount: limit + 1), data.count <= limit else { return nil }
-        return [UInt8](data)
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        var status = stat()
+        guard fstat(descriptor, &status) == 0, Int(status.st_size) <= limit else { return nil }
+        var bytes = [UInt8](repeating: 0, count: Int(status.st_size) + 1)
+        var filled = 0
+        while true {
+            if filled == bytes.count {
+                guard bytes.count <= limit else { return nil }
+                bytes.append(contentsOf: repeatElement(0, count: max(4096, bytes.count)))
+            }
+            let count = bytes.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress! + filled, $0.count - filled) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                return nil
+            }
+            if count == 0 { break }
+            filled += count
+        }
+        guard filled <= limit else { return nil }
+        bytes.removeLast(bytes.count - filled)
+        return bytes
     }
 }
