@@ -72,6 +72,9 @@ public final class Store: Sendable {
                 throw StoreError.schemaTooNew(path)
             }
             try migrator.migrate(pool)
+            // The reader that checked the version keeps the schema it read then; a statement it prepared later
+            // could carry the old column list (statements are cached per connection). Readers open anew.
+            pool.invalidateReadOnlyConnections()
         } catch let error as StoreError {
             throw error
         } catch {
@@ -143,8 +146,8 @@ public final class Store: Sendable {
     ) async throws -> T {
         do {
             return try await pool.writeWithoutTransaction { db in
-                try db.execute(sql: "PRAGMA synchronous = FULL")
-                defer { try? db.execute(sql: "PRAGMA synchronous = NORMAL") }
+                try db.executeCached("PRAGMA synchronous = FULL")
+                defer { try? db.executeCached("PRAGMA synchronous = NORMAL") }
                 var result: T?
                 try db.inTransaction {
                     result = try updates(db)

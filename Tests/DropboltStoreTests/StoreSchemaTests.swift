@@ -1,3 +1,4 @@
+import DropboltCore
 import DropboltStore
 import DropboltTesting
 import Foundation
@@ -117,6 +118,28 @@ struct StoreSchemaTests {
         #expect(badKind?.extendedResultCode == .SQLITE_CONSTRAINT_CHECK)
     }
 
+    @Test("a job row with a date that is not one is an error, not a crash or a wrong date")
+    func aMalformedJobDateThrows() async throws {
+        let dir = try TemporaryDirectory(prefix: "store")
+        defer { dir.remove() }
+        let store = try Store.open(stateFolder: dir.path)
+        let jobID = try await store.writer.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO jobs (rule, path, sha256, state, attempts, created_at, updated_at)
+                    VALUES ('r', '/p/x.png', 'aa', 'queued', 0, 'yesterday', ?)
+                    """,
+                arguments: [testDate()])
+            return db.lastInsertedRowID
+        }
+        await #expect(throws: (any Error).self) { try await store.job(id: jobID) }
+        try await store.writer.write { db in
+            try db.execute(sql: "UPDATE jobs SET created_at = ? WHERE id = ?", arguments: [testDate(), jobID])
+        }
+        let job = try #require(try await store.job(id: jobID))
+        #expect(job.createdAt == testDate())
+    }
+
     @Test("every record round-trips through its table")
     func recordsRoundTrip() async throws {
         let dir = try TemporaryDirectory(prefix: "store")
@@ -130,7 +153,7 @@ struct StoreSchemaTests {
                 attempts: 2, createdAt: testDate(), updatedAt: testDate(5), requestPath: "/spool/1.json",
                 requestSHA256: "bb", paymentHash: "cc", invoice: "lnbc210n1...", amountMsat: 21_000, feeMsat: 3_000,
                 credential: "macaroon", resultPath: "/spool/1.result", outputPath: "/p/a.nobg.png",
-                refundURL: "https://sats4ai.com/refund/1")
+                refundURL: "https://sats4ai.com/refund/1", reasonCode: .rateLimited, paidRequests: 3)
             try job.insert(db)
             let jobID = try #require(job.id)
             var payment = PaymentRecord(

@@ -18,20 +18,23 @@ extension Store {
         -> [JobRecord]
     {
         try await read("list runnable jobs") { db in
-            var request = JobRecord.all()
-            if let scan { request = request.filter(JobRecord.Columns.scanID == scan) }
-            return try request
-                .filter(
-                    [JobState.queued, .held, .invoiced, .paying, .paid, .fetched].contains(JobRecord.Columns.state)
-                )
-                .filter(
-                    JobRecord.Columns.notBefore == nil
-                        || JobRecord.Columns.notBefore <= DatabaseTimestamp.string(from: now)
-                )
-                .filter(!busy.contains(JobRecord.Columns.id))
-                .order(JobRecord.Columns.id)
-                .limit(limit)
-                .fetchAll(db)
+            // Raw SQL, so the statement comes from the cache (one per number of busy ids and scan or not).
+            var sql = """
+                SELECT * FROM jobs WHERE state IN ('queued', 'held', 'invoiced', 'paying', 'paid', 'fetched')
+                AND (not_before IS NULL OR not_before <= ?)
+                """
+            var arguments: StatementArguments = [DatabaseTimestamp.string(from: now)]
+            if let scan {
+                sql += " AND scan_id = ?"
+                arguments += [scan]
+            }
+            if !busy.isEmpty {
+                sql += " AND id NOT IN (" + Array(repeating: "?", count: busy.count).joined(separator: ", ") + ")"
+                arguments += StatementArguments(busy.sorted())
+            }
+            sql += " ORDER BY id LIMIT ?"
+            arguments += [limit]
+            return try JobRecord.fetchAll(db.cachedStatement(sql: sql), arguments: arguments)
         }
     }
 
@@ -67,7 +70,7 @@ extension Store {
     ) async throws -> PayingDecision {
         try await durableWrite("begin paying job \(jobID)") { db in
             // A held rule pays nothing (checked here, in the paying transaction, so no worker slips past a hold).
-            if let hold = try RuleHold.fetchOne(db, key: rule), let reason = hold.jobReason {
+            if let hold = try RuleHold.fetchOne(db, rule: rule), let reason = hold.jobReason {
                 try Self.transition(
                     db, jobID: jobID, from: .invoiced, set: "state = 'held', reason = ?, reason_code = ?, not_before = ?, updated_at = ?",
                     [reason.text, reason.code.rawValue, now.addingTimeInterval(Self.ruleHoldRecheck).databaseText, now.databaseText])
@@ -125,7 +128,7 @@ extension Store {
                     not_before = NULL, updated_at = ?
                     """,
                 [invoice, paymentHash, amountMsat, now.databaseText])
-            if try PaymentRecord.filter(PaymentRecord.Columns.paymentHash == paymentHash).fetchOne(db) == nil {
+            if try PaymentRecord.fetchOne(db, paymentHash: paymentHash) == nil {
                 var payment = PaymentRecord(
                     jobID: jobID, paymentHash: paymentHash, invoice: invoice, amountMsat: amountMsat, createdAt: now,
                     bootID: boot?.bootID, bootNanoseconds: boot?.nanoseconds, wallet: wallet)
@@ -156,15 +159,14 @@ extension Store {
                     not_before = NULL, updated_at = ?
                     """,
                 [feeMsat, countingRequest ? 1 : 0, now.databaseText])
-            guard let payment = try PaymentRecord.filter(PaymentRecord.Columns.paymentHash == paymentHash).fetchOne(db),
-                let job = try JobRecord.fetchOne(db, key: jobID)
+            guard let payment = try PaymentRecord.fetchOne(db, paymentHash: paymentHash),
+                let job = try JobRecord.fetchOne(db, id: jobID)
             else { throw StoreError.queryFailed }
             // A payment is counted once, whatever calls this.
             guard payment.status == .pending else { return }
-            try db.execute(
-                sql:
-                    "UPDATE payments SET status = 'succeeded', preimage = ?, fee_msat = ?, settled_at = ? WHERE id = ?",
-                arguments: [preimage, feeMsat, now.databaseText, payment.id])
+            try db.executeCached(
+                "UPDATE payments SET status = 'succeeded', preimage = ?, fee_msat = ?, settled_at = ? WHERE id = ?",
+                [preimage, feeMsat, now.databaseText, payment.id])
             try Self.releaseReservation(db, jobID: jobID, rule: job.rule, at: now)
             var spend = LedgerEntry(
                 jobID: jobID, paymentID: payment.id, rule: job.rule, kind: .spend, amountMsat: payment.amountMsat,
@@ -186,7 +188,7 @@ extension Store {
         jobID: Int64, paymentHash: String, reason: JobReason, next: JobState, notBefore: Date?, at now: Date
     ) async throws {
         try await durableWrite("record failed payment of job \(jobID)") { db in
-            guard let job = try JobRecord.fetchOne(db, key: jobID) else { throw StoreError.queryFailed }
+            guard let job = try JobRecord.fetchOne(db, id: jobID) else { throw StoreError.queryFailed }
             try Self.transition(
                 db, jobID: jobID, from: .paying,
                 set: """
@@ -194,10 +196,9 @@ extension Store {
                     credential = NULL, amount_msat = NULL, updated_at = ?
                     """,
                 [next, reason.text, reason.code.rawValue, notBefore?.databaseText, now.databaseText])
-            try db.execute(
-                sql:
-                    "UPDATE payments SET status = 'failed', settled_at = ? WHERE payment_hash = ? AND status = 'pending'",
-                arguments: [now.databaseText, paymentHash])
+            try db.executeCached(
+                "UPDATE payments SET status = 'failed', settled_at = ? WHERE payment_hash = ? AND status = 'pending'",
+                [now.databaseText, paymentHash])
             try Self.releaseReservation(db, jobID: jobID, rule: job.rule, at: now)
         }
     }
@@ -232,15 +233,15 @@ extension Store {
                 db, jobID: jobID, from: state,
                 set: "state = 'done', output_path = ?, reason = NULL, reason_code = NULL, not_before = NULL, updated_at = ?",
                 [outputPath, now.databaseText])
-            try db.execute(
-                sql: """
+            try db.executeCached(
+                """
                     INSERT INTO outputs (job_id, original_path, output_path, sha256, size, created_at)
                     VALUES (?, ?, ?, ?, ?, ?)
                     ON CONFLICT(output_path) DO UPDATE SET job_id = excluded.job_id,
                     original_path = excluded.original_path, sha256 = excluded.sha256, size = excluded.size,
                     created_at = excluded.created_at
                     """,
-                arguments: [jobID, originalPath, outputPath, outputSHA256, size, now.databaseText])
+                [jobID, originalPath, outputPath, outputSHA256, size, now.databaseText])
         }
     }
 
@@ -254,7 +255,7 @@ extension Store {
         refundURL: String? = nil, at now: Date
     ) async throws {
         try await write("record \(state.rawValue) job \(jobID)") { db in
-            guard let job = try JobRecord.fetchOne(db, key: jobID) else { throw StoreError.queryFailed }
+            guard let job = try JobRecord.fetchOne(db, id: jobID) else { throw StoreError.queryFailed }
             try Self.transition(
                 db, jobID: jobID, from: current,
                 set: "state = ?, reason = ?, reason_code = ?, not_before = ?, refund_url = COALESCE(?, refund_url), updated_at = ?",
@@ -278,7 +279,7 @@ extension Store {
     /// Records where the output of a job will go (chosen once, so `{date}` and the name stay stable on retries).
     public func recordIntendedOutput(jobID: Int64, path: String) async throws {
         try await write("record output path of job \(jobID)") { db in
-            try db.execute(sql: "UPDATE jobs SET output_path = ? WHERE id = ?", arguments: [path, jobID])
+            try db.executeCached("UPDATE jobs SET output_path = ? WHERE id = ?", [path, jobID])
         }
     }
 
@@ -310,7 +311,7 @@ extension Store {
     /// The payment row for a hash.
     public func payment(hash: String) async throws -> PaymentRecord? {
         try await read("read payment") { db in
-            try PaymentRecord.filter(PaymentRecord.Columns.paymentHash == hash).fetchOne(db)
+            try PaymentRecord.fetchOne(db, paymentHash: hash)
         }
     }
 
@@ -343,9 +344,7 @@ extension Store {
     static func transition(
         _ db: Database, jobID: Int64, from state: JobState, set assignments: String, _ arguments: StatementArguments
     ) throws {
-        try db.execute(
-            sql: "UPDATE jobs SET \(assignments) WHERE id = ? AND state = ?",
-            arguments: arguments + [jobID, state])
+        try db.executeCached("UPDATE jobs SET \(assignments) WHERE id = ? AND state = ?", arguments + [jobID, state])
         guard db.changesCount == 1 else {
             let found = try JobState.fetchOne(db, sql: "SELECT state FROM jobs WHERE id = ?", arguments: [jobID])
             throw StoreError.stateConflict(jobID: jobID, expected: state, found: found)
@@ -368,7 +367,7 @@ extension Store {
             sql += " AND rule = ?"
             arguments += [rule]
         }
-        return try Int64.fetchOne(db, sql: sql, arguments: arguments) ?? 0
+        return try db.cachedInt64(sql, arguments)
     }
 
     /// Reserved and not yet released, for one rule or all.
@@ -382,19 +381,17 @@ extension Store {
             sql += " AND rule = ?"
             arguments += [rule]
         }
-        return try Int64.fetchOne(db, sql: sql, arguments: arguments) ?? 0
+        return try db.cachedInt64(sql, arguments)
     }
 
     /// Writes a `release` for whatever the job still has reserved.
     static func releaseReservation(_ db: Database, jobID: Int64, rule: String, at now: Date) throws {
-        let live =
-            try Int64.fetchOne(
-                db,
-                sql: """
-                    SELECT COALESCE(SUM(CASE kind WHEN 'reserve' THEN amount_msat ELSE -amount_msat END), 0)
-                    FROM ledger WHERE job_id = ? AND kind IN ('reserve', 'release')
-                    """,
-                arguments: [jobID]) ?? 0
+        let live = try db.cachedInt64(
+            """
+            SELECT COALESCE(SUM(CASE kind WHEN 'reserve' THEN amount_msat ELSE -amount_msat END), 0)
+            FROM ledger WHERE job_id = ? AND kind IN ('reserve', 'release')
+            """,
+            [jobID])
         guard live > 0 else { return }
         var release = LedgerEntry(jobID: jobID, rule: rule, kind: .release, amountMsat: live, createdAt: now)
         try release.insert(db)

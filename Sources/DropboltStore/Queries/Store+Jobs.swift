@@ -35,7 +35,7 @@ extension Store {
     /// The job with row id `id`, if any.
     /// - Throws: ``StoreError/queryFailed``.
     public func job(id: Int64) async throws -> JobRecord? {
-        try await read("read job \(id)") { db in try JobRecord.fetchOne(db, key: id) }
+        try await read("read job \(id)") { db in try JobRecord.fetchOne(db, id: id) }
     }
 
     /// The total number of jobs.

@@ -12,7 +12,7 @@ extension Store {
     /// - Throws: ``StoreError/queryFailed``.
     public func holdRule(_ rule: String, reason: JobReason, paymentHash: String?, at now: Date) async throws {
         try await durableWrite("hold rule \(rule)") { db in
-            guard try RuleHold.fetchOne(db, key: rule) == nil else { return }
+            guard try RuleHold.fetchOne(db, rule: rule) == nil else { return }
             try RuleHold(rule: rule, reason: reason, paymentHash: paymentHash, createdAt: now).insert(db)
         }
     }
@@ -28,7 +28,7 @@ extension Store {
     /// The hold on `rule`, if any.
     /// - Throws: ``StoreError/queryFailed``.
     public func ruleHold(_ rule: String) async throws -> RuleHold? {
-        try await read("read the hold of rule \(rule)") { db in try RuleHold.fetchOne(db, key: rule) }
+        try await read("read the hold of rule \(rule)") { db in try RuleHold.fetchOne(db, rule: rule) }
     }
 
     /// Releases `rule` and wakes its jobs held by it. Returns whether there was a hold and how many jobs woke.
