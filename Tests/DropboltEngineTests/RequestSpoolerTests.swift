@@ -126,23 +126,21 @@ struct RequestSpoolerTests {
         #expect(RequestSpooler.verified(path: folder + "/absent.json", sha256: "00") == nil)
     }
 
-    @Test func aLargeBodyThisRunWroteIsTrustedByItsStampUntilTheFileIsTouched() throws {
+    @Test(arguments: [1000, RequestSpooler.inMemoryBodyBytes])
+    func aBodyThisRunWroteIsTrustedByItsStampUntilTheFileIsTouched(size: Int) throws {
         let folder = try Self.folder()
-        let image = Self.image(RequestSpooler.inMemoryBodyBytes)
+        let image = Self.image(size)
         FileManager.default.createFile(atPath: folder + "/original.png", contents: Data(image))
         let spooled = try RequestSpooler.spool(
             original: folder + "/original.png", expectedSHA256: Self.sha(image), limit: 40 << 20,
             to: folder + "/job-1.request.json", frame: Self.frame)
-        guard case .file = spooled.body else {
-            Issue.record("a \(spooled.body.length)-byte body should be sent from its file")
-            return
-        }
         let memory = SpoolMemory()
         // Remembered under a digest the file does not have: only a check that trusts the stamp accepts it, and
         // without the memory the file is hashed and refused.
         let notTheFilesDigest = String(repeating: "ab", count: 32)
         memory.remember(path: spooled.path, sha256: notTheFilesDigest)
-        #expect(RequestSpooler.verified(path: spooled.path, sha256: notTheFilesDigest, memory: memory) != nil)
+        let trusted = try #require(RequestSpooler.verified(path: spooled.path, sha256: notTheFilesDigest, memory: memory))
+        #expect(trusted.length == spooled.body.length)
         #expect(RequestSpooler.verified(path: spooled.path, sha256: notTheFilesDigest) == nil)
         // Remembered under another digest than the one asked for: hashed.
         #expect(RequestSpooler.verified(path: spooled.path, sha256: spooled.sha256, memory: memory) != nil)

@@ -19,6 +19,27 @@ struct DatabaseTimestampTests {
     }
 }
 
+/// What the parser accepts: GRDB's text with or without milliseconds, `T` or a space between date and time.
+struct DatabaseTimestampParsingTests {
+    @Test(arguments: [
+        ("2026-11-18 11:08:43.457", 1_795_000_123.457), ("2026-11-18T11:08:43", 1_795_000_123.0),
+        ("2026-11-18 11:08:43.5", 1_795_000_123.5), ("1970-01-01 00:00:00.000", 0.0),
+        ("2026-11-18 11:08:43.000457", 1_795_000_123.000457),
+    ])
+    func readsTheTextsGRDBAndEarlierVersionsWrote(text: String, seconds: Double) throws {
+        let date = try #require(DatabaseTimestamp.date(from: text))
+        #expect(abs(date.timeIntervalSince1970 - seconds) < 1e-6, "\(text)")
+    }
+
+    @Test(arguments: [
+        "", "yesterday", "2026-11-18", "2026-11-18 11:08", "2026-11-18 11:08:43.457 9", "2026-11-18 11:08:43Z",
+        "99999999999-11-18 11:08:43",
+    ])
+    func refusesAnythingElse(text: String) {
+        #expect(DatabaseTimestamp.date(from: text) == nil, "\(text)")
+    }
+}
+
 /// Records and SQL arguments store GRDB's own date text, and read back what GRDB (or an earlier dropbolt) wrote.
 struct StoredDatesTests {
     /// A date with milliseconds, so a wrong rounding or format would show.

@@ -140,7 +140,7 @@ extension JobProcessor {
                 ) { head throws(Sats4AIError) in try Self.requestFrame(for: rule, head: head) }
                 request = SpooledRequest(path: spooled.path, sha256: spooled.sha256)
                 body = spooled.body
-                if case .file = spooled.body { context.spoolMemory.remember(path: spooled.path, sha256: spooled.sha256) }
+                context.spoolMemory.remember(path: spooled.path, sha256: spooled.sha256)
             } catch .write(let error) {
                 throw error
             } catch {

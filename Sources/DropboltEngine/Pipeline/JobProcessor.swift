@@ -24,7 +24,7 @@ struct PipelineContext: Sendable {
     var metrics = DaemonMetrics()
     /// The network invoices must be for: `wallet.network`, or what the wallet reports at start.
     let walletNetwork: WalletNetwork
-    /// The large request bodies this run spooled, so a paid retry does not hash them again.
+    /// The request bodies this run spooled, so a paid retry does not hash them again.
     let spoolMemory = SpoolMemory()
     /// Multiplies every hold and retry wait: 1 in the daemon; the in-process test harness shortens waits so
     /// retries come sooner. Deliberately not a config key (the waits are part of how dropbolt treats its peers).

@@ -97,17 +97,18 @@ enum RequestSpooler {
             body: kept.map { .bytes($0) } ?? .file(path: spoolPath, length: written))
     }
 
-    /// The spooled body at `path` when its SHA-256 is still `sha256` (a retry must send the very same bytes). A large
-    /// body `memory` saw written and unchanged since is not hashed again.
+    /// The spooled body at `path` when its SHA-256 is still `sha256` (a retry must send the very same bytes). A body
+    /// `memory` saw written and unchanged since is not hashed again.
     static func verified(path: String, sha256: String, memory: SpoolMemory? = nil) -> RequestBody? {
         guard let size = try? length(of: path) else { return nil }
+        let unchanged = memory?.isUnchanged(path: path, sha256: sha256) == true
         if size <= inMemoryBodyBytes {
             guard let bytes = DurableFile.read(path, limit: inMemoryBodyBytes),
-                Hex.string(Array(SHA256.hash(data: bytes))) == sha256
+                unchanged || Hex.string(Array(SHA256.hash(data: bytes))) == sha256
             else { return nil }
             return .bytes(bytes)
         }
-        if memory?.isUnchanged(path: path, sha256: sha256) == true { return .file(path: path, length: size) }
+        if unchanged { return .file(path: path, length: size) }
         guard let (hash, read) = FileHasher.sha256AndSize(ofFileAt: path), hash == sha256, read == size else {
             return nil
         }

@@ -1,8 +1,8 @@
 import Glibc
 import Synchronization
 
-/// The large request bodies this process spooled, each with the file's stamp right after it was made durable: a
-/// paid retry in the same run sends such a body without hashing it again. The stamp (device, inode, size, mtime and
+/// The request bodies this process spooled, each with the file's stamp right after it was made durable: a paid
+/// retry in the same run sends such a body without hashing it again. The stamp (device, inode, size, mtime and
 /// ctime in nanoseconds) changes with any write, rename or chmod, so a file anyone touched is hashed as before.
 ///
 /// A 5 MB image's body is 6.67 MB: its second SHA-256 pass was a tenth of the job's CPU. After a restart the memory
