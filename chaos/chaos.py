@@ -635,6 +635,7 @@ class Checker:
         self.payments = [dict(row) for row in db.query("SELECT * FROM payments ORDER BY id")]
         self.outputs = [dict(row) for row in db.query("SELECT * FROM outputs ORDER BY id")]
         self.ledger = [dict(row) for row in db.query("SELECT * FROM ledger ORDER BY id")]
+        self.reservations = [dict(row) for row in db.query("SELECT * FROM reservations ORDER BY id")]
         self.lost = self.classify_lost_answers()
 
     def evidence(self, text: str) -> None:
@@ -863,6 +864,9 @@ class Checker:
                           f"expected {want}: " + self.job_line(self.by_id[payment["job_id"]]))
         self.report.add("no live reservation left", live == 0,
                         f"reserved {sums['reserve']}, released {sums['release']}, still reserved {live} msat")
+        table = sum(row["amount_msat"] for row in self.reservations)
+        self.report.add("reservations table = the ledger's live reservations", table == live,
+                        f"{len(self.reservations)} rows holding {table} msat; ledger {live} msat")
 
     def check_files(self) -> None:
         run = self.run_

@@ -157,6 +157,25 @@ extension Store {
                 t.column("created_at", .datetime).notNull()
             }
         }
+        migrator.registerMigration("v7") { db in
+            // The reservations still live, one row per reserve not yet released: budget checks sum this small
+            // table instead of every reserve and release row the ledger ever held (two full scans per payment:
+            // ~40 ms at 100,000 jobs, inside the paying transaction). The ledger stays the record; this follows it
+            // in the same transactions.
+            try db.create(table: "reservations") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("job_id", .integer).notNull().references("jobs")
+                t.column("rule", .text).notNull()
+                t.column("amount_msat", .integer).notNull().check(sql: "amount_msat > 0")
+            }
+            try db.create(index: "reservations_on_job_id", on: "reservations", columns: ["job_id"])
+            try db.execute(
+                sql: """
+                    INSERT INTO reservations (job_id, rule, amount_msat)
+                    SELECT job_id, rule, SUM(CASE kind WHEN 'reserve' THEN amount_msat ELSE -amount_msat END) AS live
+                    FROM ledger WHERE kind IN ('reserve', 'release') GROUP BY job_id, rule HAVING live > 0
+                    """)
+        }
         return migrator
     }
 }

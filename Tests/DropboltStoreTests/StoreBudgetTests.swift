@@ -104,6 +104,9 @@ struct StoreBudgetTests {
         #expect(
             try await Self.begin(store, first, 1, amountMsat: 600_000, maxFeeMsat: 100_000, limits: limits) == .approved
         )
+        #expect(try await store.reservedTotal() == 700_000)
+        #expect(try await store.reservedTotal(rule: "edit") == 700_000)
+        #expect(try await store.reservedTotal(rule: "other") == 0)
         let second = try await Self.invoicedJob(store, 2, amountMsat: 400_000)
         let whileReserved = try await Self.begin(store, second, 2, amountMsat: 400_000, limits: limits)
         #expect(whileReserved != .approved)
@@ -112,8 +115,10 @@ struct StoreBudgetTests {
         try await store.recordPaymentFailed(
             jobID: first, paymentHash: Self.hash(1), reason: JobReason(.paymentFailed, "no route"), next: .queued,
             notBefore: nil, at: testDate())
+        #expect(try await store.reservedTotal() == 0)
         let third = try await Self.invoicedJob(store, 3, amountMsat: 400_000)
         #expect(try await Self.begin(store, third, 3, amountMsat: 400_000, limits: limits) == .approved)
+        #expect(try await store.reservedTotal() == 400_000)
         // A paid one turns its reservation into spend and fee, never both: 400 spent + 0 reserved.
         try await store.recordPaid(jobID: third, paymentHash: Self.hash(3), preimage: "00", feeMsat: 0, at: testDate())
         let ledger = try await store.reader.read { db in
@@ -125,6 +130,37 @@ struct StoreBudgetTests {
                     """)
         }
         #expect(ledger == 0, "a reservation outlived its payment")
+        #expect(try await store.reservedTotal() == 0)
+    }
+
+    @Test func reservationsLiveInALedgerBeforeTheReservationsTableAreCarriedOverByTheMigration() async throws {
+        let dir = try TemporaryDirectory(prefix: "budget")
+        defer { dir.remove() }
+        let store = try Store.open(stateFolder: dir.path)
+        let limits = Self.limits(daily: 10_000_000)
+        // Two live reservations (one per rule) and one released, as a v6 store would hold them in its ledger only.
+        for (number, rule) in [(1, "edit"), (2, "captions"), (3, "edit")] {
+            let id = try await Self.invoicedJob(store, number, rule: rule, amountMsat: 100_000 * Int64(number))
+            #expect(
+                try await Self.begin(store, id, number, rule: rule, amountMsat: 100_000 * Int64(number), limits: limits)
+                    == .approved)
+            if number == 3 {
+                try await store.recordPaymentFailed(
+                    jobID: id, paymentHash: Self.hash(3), reason: JobReason(.paymentFailed, "no route"), next: .queued,
+                    notBefore: nil, at: testDate())
+            }
+        }
+        try store.close()
+        let queue = try DatabaseQueue(path: dir.path + "/" + Store.databaseFileName)
+        try await queue.write { db in
+            try db.execute(sql: "DROP TABLE reservations")
+            try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier = 'v7'")
+        }
+        try queue.close()
+        let migrated = try Store.open(stateFolder: dir.path)
+        #expect(try await migrated.reservedTotal() == 300_000)
+        #expect(try await migrated.reservedTotal(rule: "edit") == 100_000)
+        #expect(try await migrated.reservedTotal(rule: "captions") == 200_000)
     }
 
     @Test func workersRacingForTheLastSatsNeverOvershoot() async throws {
@@ -150,6 +186,7 @@ struct StoreBudgetTests {
             try Int64.fetchOne(db, sql: "SELECT COALESCE(SUM(amount_msat), 0) FROM ledger WHERE kind = 'reserve'")
         }
         #expect(reserved == 900_000)
+        #expect(try await stores[0].reservedTotal() == 900_000)
         let paying = try await stores[0].reader.read { db in
             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM jobs WHERE state = 'paying'")
         }

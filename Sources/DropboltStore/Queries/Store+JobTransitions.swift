@@ -103,10 +103,7 @@ extension Store {
                     jobID: jobID, paymentHash: paymentHash, invoice: invoice, amountMsat: amountMsat, createdAt: now,
                     bootID: boot?.bootID, bootNanoseconds: boot?.nanoseconds, wallet: wallet)
                 try payment.insert(db)
-                var entry = LedgerEntry(
-                    jobID: jobID, paymentID: payment.id, rule: rule, kind: .reserve, amountMsat: reserve.rawValue,
-                    createdAt: now)
-                try entry.insert(db)
+                try Self.reserve(db, jobID: jobID, paymentID: payment.id, rule: rule, amountMsat: reserve.rawValue, at: now)
                 return .approved
             }
         }
@@ -134,10 +131,7 @@ extension Store {
                     bootID: boot?.bootID, bootNanoseconds: boot?.nanoseconds, wallet: wallet)
                 try payment.insert(db)
                 let reserve = Millisatoshi(amountMsat).adding(Millisatoshi(maxFeeMsat)) ?? Millisatoshi(amountMsat)
-                var entry = LedgerEntry(
-                    jobID: jobID, paymentID: payment.id, rule: rule, kind: .reserve, amountMsat: reserve.rawValue,
-                    createdAt: now)
-                try entry.insert(db)
+                try Self.reserve(db, jobID: jobID, paymentID: payment.id, rule: rule, amountMsat: reserve.rawValue, at: now)
             }
         }
     }
@@ -370,18 +364,23 @@ extension Store {
         return try db.cachedInt64(sql, arguments)
     }
 
-    /// Reserved and not yet released, for one rule or all.
+    /// Reserved and not yet released, for one rule or all (from `reservations`, which holds only live ones).
     static func liveReservations(_ db: Database, rule: String?) throws -> Int64 {
-        var sql = """
-            SELECT COALESCE(SUM(CASE kind WHEN 'reserve' THEN amount_msat ELSE -amount_msat END), 0)
-            FROM ledger WHERE kind IN ('reserve', 'release')
-            """
-        var arguments: StatementArguments = []
         if let rule {
-            sql += " AND rule = ?"
-            arguments += [rule]
+            return try db.cachedInt64("SELECT COALESCE(SUM(amount_msat), 0) FROM reservations WHERE rule = ?", [rule])
         }
-        return try db.cachedInt64(sql, arguments)
+        return try db.cachedInt64("SELECT COALESCE(SUM(amount_msat), 0) FROM reservations")
+    }
+
+    /// Writes a `reserve` to the ledger and the live reservation beside it.
+    static func reserve(
+        _ db: Database, jobID: Int64, paymentID: Int64?, rule: String, amountMsat: Int64, at now: Date
+    ) throws {
+        var entry = LedgerEntry(
+            jobID: jobID, paymentID: paymentID, rule: rule, kind: .reserve, amountMsat: amountMsat, createdAt: now)
+        try entry.insert(db)
+        try db.executeCached(
+            "INSERT INTO reservations (job_id, rule, amount_msat) VALUES (?, ?, ?)", [jobID, rule, amountMsat])
     }
 
     /// Writes a `release` for whatever the job still has reserved.
@@ -392,6 +391,7 @@ extension Store {
             FROM ledger WHERE job_id = ? AND kind IN ('reserve', 'release')
             """,
             [jobID])
+        try db.executeCached("DELETE FROM reservations WHERE job_id = ?", [jobID])
         guard live > 0 else { return }
         var release = LedgerEntry(jobID: jobID, rule: rule, kind: .release, amountMsat: live, createdAt: now)
         try release.insert(db)
