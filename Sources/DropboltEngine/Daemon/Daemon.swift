@@ -126,7 +126,10 @@ public struct Daemon: Sendable {
         let newWork = WorkSignal()
         let intake = IntakeService(
             watcher: watcher, store: store, ruleBook: ruleBook, logger: logger,
-            onFirstReconcile: { _ in notifier?.send(readyMessage) }, metrics: metrics, newWork: newWork)
+            onFirstReconcile: { _ in
+                notifier?.send(readyMessage)
+                ProcessMemory.giveBackFreeMemory()
+            }, metrics: metrics, newWork: newWork)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: WatchService(watcher: watcher), serviceName: "watch"),
             .init(

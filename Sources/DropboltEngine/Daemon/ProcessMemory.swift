@@ -12,6 +12,15 @@ public enum ProcessMemory {
     /// and faulted in again the buffers of every job.
     static let trimThresholdBytes: Int32 = 1024 * 1024
 
+    /// Gives the free memory of every heap back to the system (`malloc_trim`): called when the daemon goes idle
+    /// (its start-up scan done, or its queue drained), since while it works the heap keeps up to
+    /// ``trimThresholdBytes`` free for the next job's buffers.
+    public static func giveBackFreeMemory() {
+        #if canImport(Glibc)
+            _ = malloc_trim(0)
+        #endif
+    }
+
     /// Makes large buffers (an image, its base64, the request body) go back to the system when a job ends.
     ///
     /// glibc raises its mmap threshold each time a mapped buffer is freed (up to 32 MB), after which such

@@ -64,6 +64,7 @@ struct PipelineService: Service {
         }
         defer { ticker.cancel() }
         var wakeUps = newWork.wakeUps()
+        var worked = false
         try await withGracefulShutdownHandler {
             try await withThrowingDiscardingTaskGroup { group in
                 while !Task.isShuttingDownGracefully && !Task.isCancelled {
@@ -73,11 +74,11 @@ struct PipelineService: Service {
                         nextSweep = ContinuousClock.now + .seconds(3600)
                     }
                     let busy = inFlight.ids
+                    var started = 0
                     if busy.count < workers {
                         // A few more than free workers, in case some share content with a job in flight.
                         let jobs = try await context.store.runnableJobs(
                             now: Date(), excluding: busy, limit: (workers - busy.count) * 4, scan: scan)
-                        var started = 0
                         for job in jobs where started < workers - busy.count && inFlight.claim(job) {
                             started += 1
                             group.addTask {
@@ -86,6 +87,13 @@ struct PipelineService: Service {
                                 newWork.ring()
                             }
                         }
+                    }
+                    if started > 0 || !busy.isEmpty {
+                        worked = true
+                    } else if worked {
+                        // The queue drained: what the jobs' buffers left free goes back to the system.
+                        worked = false
+                        ProcessMemory.giveBackFreeMemory()
                     }
                     await wakeUps.next()
                 }
