@@ -60,11 +60,10 @@ extension JobProcessor {
         let now = Date()
         // The paid request follows at once, so the same durable commit counts it (one fsync fewer per job).
         let preimage = Hex.string(payment.preimage)
-        try await store.recordPaid(
+        let job = try await store.recordPaid(
             jobID: id, paymentHash: hash, preimage: preimage, feeMsat: payment.fee.rawValue,
             countingRequest: payment.preimageMatchesHash, at: now)
-        let job = try await store.job(id: id)
-        if let job { try await checkFee(payment.fee, rule: job.rule, paymentHash: hash, logger: logger) }
+        try await checkFee(payment.fee, rule: job.rule, paymentHash: hash, logger: logger)
         guard payment.preimageMatchesHash else {
             logger.error("wallet returned a preimage that does not match the payment hash")
             try await store.recordStopped(
@@ -76,7 +75,7 @@ extension JobProcessor {
             return
         }
         logger.info("paid", metadata: ["payment.fee_msat": "\(payment.fee.rawValue)"])
-        if let job { try await fetch(job, justPaid: JustPaid(preimageHex: preimage, settledAt: now), logger: logger) }
+        try await fetch(job, justPaid: JustPaid(preimageHex: preimage, settledAt: now), logger: logger)
     }
 
     /// Holds the rule when the wallet took more in fees than `wallet.max_fee_sats` (a backend without a fee limit,

@@ -140,11 +140,13 @@ extension Store {
     ///
     /// With `countingRequest`, the same commit also counts the paid request the caller sends next, as
     /// ``recordPaidRequestSent(jobID:at:)`` would.
+    /// - Returns: The job as this commit left it.
     /// - Throws: ``StoreError/stateConflict`` when the job is no longer `paying`.
+    @discardableResult
     public func recordPaid(
         jobID: Int64, paymentHash: String, preimage: String, feeMsat: Int64, countingRequest: Bool = false,
         at now: Date
-    ) async throws {
+    ) async throws -> JobRecord {
         try await durableWrite("record payment of job \(jobID)") { db in
             try Self.transition(
                 db, jobID: jobID, from: .paying,
@@ -153,25 +155,26 @@ extension Store {
                     not_before = NULL, updated_at = ?
                     """,
                 [feeMsat, countingRequest ? 1 : 0, now.databaseText])
-            guard let payment = try PaymentRecord.fetchOne(db, paymentHash: paymentHash),
+            guard
+                let payment = try Row.fetchOne(
+                    db.cachedStatement(sql: "SELECT id, status, amount_msat FROM payments WHERE payment_hash = ?"),
+                    arguments: [paymentHash]),
                 let job = try JobRecord.fetchOne(db, id: jobID)
             else { throw StoreError.queryFailed }
+            let paymentID: Int64 = try payment.decode(forColumn: "id")
             // A payment is counted once, whatever calls this.
-            guard payment.status == .pending else { return }
+            guard try payment.decode(PaymentRecord.Status.self, forColumn: "status") == .pending else { return job }
             try db.executeCached(
                 "UPDATE payments SET status = 'succeeded', preimage = ?, fee_msat = ?, settled_at = ? WHERE id = ?",
-                [preimage, feeMsat, now.databaseText, payment.id])
+                [preimage, feeMsat, now.databaseText, paymentID])
             try Self.releaseReservation(db, jobID: jobID, rule: job.rule, at: now)
-            var spend = LedgerEntry(
-                jobID: jobID, paymentID: payment.id, rule: job.rule, kind: .spend, amountMsat: payment.amountMsat,
-                createdAt: now)
-            try spend.insert(db)
+            try Self.append(
+                db, jobID: jobID, paymentID: paymentID, rule: job.rule, kind: .spend,
+                amountMsat: try payment.decode(forColumn: "amount_msat"), at: now)
             if feeMsat > 0 {
-                var fee = LedgerEntry(
-                    jobID: jobID, paymentID: payment.id, rule: job.rule, kind: .fee, amountMsat: feeMsat, createdAt: now
-                )
-                try fee.insert(db)
+                try Self.append(db, jobID: jobID, paymentID: paymentID, rule: job.rule, kind: .fee, amountMsat: feeMsat, at: now)
             }
+            return job
         }
     }
 
@@ -349,51 +352,5 @@ extension Store {
     static func checkedSum(_ a: Int64, _ b: Int64) -> Int64 {
         let (sum, overflow) = a.addingReportingOverflow(b)
         return overflow ? .max : sum
-    }
-
-    // MARK: Ledger sums
-
-    /// Spend plus fees since `start`, for one rule or all.
-    static func spent(_ db: Database, since start: Date, rule: String?) throws -> Int64 {
-        var sql = "SELECT COALESCE(SUM(amount_msat), 0) FROM ledger WHERE kind IN ('spend', 'fee') AND created_at >= ?"
-        var arguments: StatementArguments = [start.databaseText]
-        if let rule {
-            sql += " AND rule = ?"
-            arguments += [rule]
-        }
-        return try db.cachedInt64(sql, arguments)
-    }
-
-    /// Reserved and not yet released, for one rule or all (from `reservations`, which holds only live ones).
-    static func liveReservations(_ db: Database, rule: String?) throws -> Int64 {
-        if let rule {
-            return try db.cachedInt64("SELECT COALESCE(SUM(amount_msat), 0) FROM reservations WHERE rule = ?", [rule])
-        }
-        return try db.cachedInt64("SELECT COALESCE(SUM(amount_msat), 0) FROM reservations")
-    }
-
-    /// Writes a `reserve` to the ledger and the live reservation beside it.
-    static func reserve(
-        _ db: Database, jobID: Int64, paymentID: Int64?, rule: String, amountMsat: Int64, at now: Date
-    ) throws {
-        var entry = LedgerEntry(
-            jobID: jobID, paymentID: paymentID, rule: rule, kind: .reserve, amountMsat: amountMsat, createdAt: now)
-        try entry.insert(db)
-        try db.executeCached(
-            "INSERT INTO reservations (job_id, rule, amount_msat) VALUES (?, ?, ?)", [jobID, rule, amountMsat])
-    }
-
-    /// Writes a `release` for whatever the job still has reserved.
-    static func releaseReservation(_ db: Database, jobID: Int64, rule: String, at now: Date) throws {
-        let live = try db.cachedInt64(
-            """
-            SELECT COALESCE(SUM(CASE kind WHEN 'reserve' THEN amount_msat ELSE -amount_msat END), 0)
-            FROM ledger WHERE job_id = ? AND kind IN ('reserve', 'release')
-            """,
-            [jobID])
-        try db.executeCached("DELETE FROM reservations WHERE job_id = ?", [jobID])
-        guard live > 0 else { return }
-        var release = LedgerEntry(jobID: jobID, rule: rule, kind: .release, amountMsat: live, createdAt: now)
-        try release.insert(db)
     }
 }
