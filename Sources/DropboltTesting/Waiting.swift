@@ -30,3 +30,18 @@ public func waitUntil(
         try await Task.sleep(for: interval)
     }
 }
+
+/// Returns once the coarse real-time clock, which file timestamps are taken from, is past `path`'s ctime: a change
+/// made to `path` now moves its ctime, even on a kernel without fine-grained timestamps (where a change within the
+/// same tick would leave it as it was).
+///
+/// - Throws: ``WaitTimeout`` after 5 s, or when `path` cannot be read.
+public func waitForTheFileClock(toPass path: String) async throws {
+    var status = stat()
+    guard stat(path, &status) == 0 else { throw WaitTimeout(what: "a readable \(path)", timeout: .zero) }
+    try await waitUntil(timeout: .seconds(5), pollEvery: .milliseconds(1), what: "the file clock to pass \(path)") {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME_COARSE, &now)
+        return (now.tv_sec, now.tv_nsec) > (status.st_ctim.tv_sec, status.st_ctim.tv_nsec)
+    }
+}

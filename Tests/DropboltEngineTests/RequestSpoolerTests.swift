@@ -1,6 +1,7 @@
 import Crypto
 import DropboltCore
 import DropboltSats4AI
+import DropboltTesting
 import Foundation
 import Testing
 
@@ -127,7 +128,7 @@ struct RequestSpoolerTests {
     }
 
     @Test(arguments: [1000, RequestSpooler.inMemoryBodyBytes])
-    func aBodyThisRunWroteIsTrustedByItsStampUntilTheFileIsTouched(size: Int) throws {
+    func aBodyThisRunWroteIsTrustedByItsStampUntilTheFileIsTouched(size: Int) async throws {
         let folder = try Self.folder()
         let image = Self.image(size)
         FileManager.default.createFile(atPath: folder + "/original.png", contents: Data(image))
@@ -148,26 +149,12 @@ struct RequestSpoolerTests {
         memory.remember(path: spooled.path, sha256: notTheFilesDigest)
         // One byte changed, same size, once the file system's clock has moved past the file's ctime (so the test
         // does not depend on fine-grained timestamps): the stamp no longer matches, the file is hashed, refused.
-        try Self.waitForTheCoarseClock(toPass: spooled.path)
+        try await waitForTheFileClock(toPass: spooled.path)
         let handle = try #require(FileHandle(forUpdatingAtPath: spooled.path))
         try handle.seek(toOffset: UInt64(spooled.body.length / 2))
         try handle.write(contentsOf: Data("#".utf8))
         try handle.close()
         #expect(RequestSpooler.verified(path: spooled.path, sha256: notTheFilesDigest, memory: memory) == nil)
         #expect(RequestSpooler.verified(path: spooled.path, sha256: spooled.sha256, memory: memory) == nil)
-    }
-
-    /// Returns once the coarse real-time clock (what file timestamps are taken from) is past `path`'s ctime.
-    private static func waitForTheCoarseClock(toPass path: String) throws {
-        var status = stat()
-        #expect(stat(path, &status) == 0)
-        let deadline = ContinuousClock.now + .seconds(5)
-        var now = timespec()
-        repeat {
-            clock_gettime(CLOCK_REALTIME_COARSE, &now)
-            if (now.tv_sec, now.tv_nsec) > (status.st_ctim.tv_sec, status.st_ctim.tv_nsec) { return }
-            sched_yield()
-        } while ContinuousClock.now < deadline
-        Issue.record("the coarse clock did not pass the file's ctime within 5 s")
     }
 }
