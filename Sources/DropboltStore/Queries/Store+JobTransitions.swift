@@ -315,13 +315,14 @@ extension Store {
     /// The earlier finished output of the same content under the same rule (for `on_duplicate`).
     public func earlierOutput(rule: String, sha256: String, excludingJob jobID: Int64) async throws -> OutputRecord? {
         try await read("find earlier output") { db in
+            // Asked for every job before its first request: from the statement cache.
             try OutputRecord.fetchOne(
-                db,
-                sql: """
-                    SELECT outputs.* FROM outputs JOIN jobs ON jobs.id = outputs.job_id
-                    WHERE jobs.rule = ? AND jobs.sha256 = ? AND jobs.state = 'done' AND jobs.id != ?
-                    ORDER BY outputs.id DESC LIMIT 1
-                    """,
+                db.cachedStatement(
+                    sql: """
+                        SELECT outputs.* FROM outputs JOIN jobs ON jobs.id = outputs.job_id
+                        WHERE jobs.rule = ? AND jobs.sha256 = ? AND jobs.state = 'done' AND jobs.id != ?
+                        ORDER BY outputs.id DESC LIMIT 1
+                        """),
                 arguments: [rule, sha256, jobID])
         }
     }
