@@ -30,7 +30,8 @@ public enum ProcessMemory {
     @discardableResult
     public static func returnLargeBuffersToTheSystem() -> Bool {
         #if canImport(Glibc)
-            return mallopt(M_MMAP_THRESHOLD, mmapThresholdBytes) == 1 && mallopt(M_TRIM_THRESHOLD, trimThresholdBytes) == 1
+            return mallopt(M_MMAP_THRESHOLD, mmapThresholdBytes) == 1
+                && mallopt(M_TRIM_THRESHOLD, trimThresholdBytes) == 1
         #else
             return false
         #endif

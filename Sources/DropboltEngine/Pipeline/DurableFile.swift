@@ -114,7 +114,9 @@ enum DurableFile {
                 guard bytes.count <= limit else { return nil }
                 bytes.append(contentsOf: repeatElement(0, count: max(4096, bytes.count)))
             }
-            let count = bytes.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress! + filled, $0.count - filled) }
+            let count = bytes.withUnsafeMutableBytes { buffer in
+                Glibc.read(descriptor, buffer.baseAddress! + filled, buffer.count - filled)
+            }
             if count < 0 {
                 if errno == EINTR { continue }
                 return nil

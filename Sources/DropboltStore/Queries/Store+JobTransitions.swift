@@ -103,7 +103,8 @@ extension Store {
                     jobID: jobID, paymentHash: paymentHash, invoice: invoice, amountMsat: amountMsat, createdAt: now,
                     bootID: boot?.bootID, bootNanoseconds: boot?.nanoseconds, wallet: wallet)
                 try payment.insert(db)
-                try Self.reserve(db, jobID: jobID, paymentID: payment.id, rule: rule, amountMsat: reserve.rawValue, at: now)
+                try Self.reserve(
+                    db, jobID: jobID, paymentID: payment.id, rule: rule, amountMsat: reserve.rawValue, at: now)
                 return .approved
             }
         }
@@ -131,7 +132,8 @@ extension Store {
                     bootID: boot?.bootID, bootNanoseconds: boot?.nanoseconds, wallet: wallet)
                 try payment.insert(db)
                 let reserve = Millisatoshi(amountMsat).adding(Millisatoshi(maxFeeMsat)) ?? Millisatoshi(amountMsat)
-                try Self.reserve(db, jobID: jobID, paymentID: payment.id, rule: rule, amountMsat: reserve.rawValue, at: now)
+                try Self.reserve(
+                    db, jobID: jobID, paymentID: payment.id, rule: rule, amountMsat: reserve.rawValue, at: now)
             }
         }
     }
@@ -172,7 +174,8 @@ extension Store {
                 db, jobID: jobID, paymentID: paymentID, rule: job.rule, kind: .spend,
                 amountMsat: try payment.decode(forColumn: "amount_msat"), at: now)
             if feeMsat > 0 {
-                try Self.append(db, jobID: jobID, paymentID: paymentID, rule: job.rule, kind: .fee, amountMsat: feeMsat, at: now)
+                try Self.append(
+                    db, jobID: jobID, paymentID: paymentID, rule: job.rule, kind: .fee, amountMsat: feeMsat, at: now)
             }
             return job
         }
@@ -232,12 +235,12 @@ extension Store {
                 [outputPath, now.databaseText])
             try db.executeCached(
                 """
-                    INSERT INTO outputs (job_id, original_path, output_path, sha256, size, created_at)
-                    VALUES (?, ?, ?, ?, ?, ?)
-                    ON CONFLICT(output_path) DO UPDATE SET job_id = excluded.job_id,
-                    original_path = excluded.original_path, sha256 = excluded.sha256, size = excluded.size,
-                    created_at = excluded.created_at
-                    """,
+                INSERT INTO outputs (job_id, original_path, output_path, sha256, size, created_at)
+                VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT(output_path) DO UPDATE SET job_id = excluded.job_id,
+                original_path = excluded.original_path, sha256 = excluded.sha256, size = excluded.size,
+                created_at = excluded.created_at
+                """,
                 [jobID, originalPath, outputPath, outputSHA256, size, now.databaseText])
         }
     }

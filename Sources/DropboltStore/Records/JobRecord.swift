@@ -177,7 +177,8 @@ extension JobRecord {
         func date(_ column: CodingKeys) throws -> Date? {
             guard let text: String = try row.decode(forColumn: column.rawValue) else { return nil }
             guard let date = DatabaseTimestamp.date(from: text) else {
-                throw DatabaseError(resultCode: .SQLITE_MISMATCH, message: "jobs.\(column.rawValue) is not a date: \(text)")
+                throw DatabaseError(
+                    resultCode: .SQLITE_MISMATCH, message: "jobs.\(column.rawValue) is not a date: \(text)")
             }
             return date
         }
