@@ -176,6 +176,22 @@ extension Store {
                     FROM ledger WHERE kind IN ('reserve', 'release') GROUP BY job_id, rule HAVING live > 0
                     """)
         }
+        migrator.registerMigration("v8") { db in
+            // Budget checks sum spend and fees since the local day's and month's start, three times per payment
+            // inside the paying transaction. Through these partial indexes the sums read only spend and fee
+            // entries, from the index alone: measured with sqlite3 at 100,000 jobs in the window, 27 -> 5 ms for
+            // all rules and 17 -> 2 ms for one.
+            try db.execute(
+                sql: """
+                    CREATE INDEX ledger_spend_by_time ON ledger(created_at, amount_msat)
+                    WHERE kind IN ('spend', 'fee')
+                    """)
+            try db.execute(
+                sql: """
+                    CREATE INDEX ledger_spend_by_rule ON ledger(rule, created_at, amount_msat)
+                    WHERE kind IN ('spend', 'fee')
+                    """)
+        }
         return migrator
     }
 }

@@ -7,13 +7,16 @@ import GRDB
 extension Store {
     /// Spend plus fees since `start`, for one rule or all.
     static func spent(_ db: Database, since start: Date, rule: String?) throws -> Int64 {
-        var sql = "SELECT COALESCE(SUM(amount_msat), 0) FROM ledger WHERE kind IN ('spend', 'fee') AND created_at >= ?"
         var arguments: StatementArguments = [start.databaseText]
-        if let rule {
-            sql += " AND rule = ?"
-            arguments += [rule]
-        }
-        return try db.cachedInt64(sql, arguments)
+        if let rule { arguments += [rule] }
+        return try db.cachedInt64(spentSQL(perRule: rule != nil), arguments)
+    }
+
+    /// The query behind ``spent(_:since:rule:)``. Its `kind IN ('spend', 'fee')` is written exactly as the partial
+    /// indexes `ledger_spend_by_time` and `ledger_spend_by_rule` say it (migration v8), so SQLite uses them.
+    static func spentSQL(perRule: Bool) -> String {
+        "SELECT COALESCE(SUM(amount_msat), 0) FROM ledger WHERE kind IN ('spend', 'fee') AND created_at >= ?"
+            + (perRule ? " AND rule = ?" : "")
     }
 
     /// Reserved and not yet released, for one rule or all (from `reservations`, which holds only live ones).
