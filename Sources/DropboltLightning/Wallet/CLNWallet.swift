@@ -53,7 +53,8 @@ public struct CLNWallet: Wallet {
             guard let preimage = WalletJSON.bytes32(hex: answer.json["payment_preimage"]),
                 WalletJSON.bytes32(hex: answer.json["payment_hash"]) ?? invoice.paymentHash == invoice.paymentHash
             else { throw .outcomeUnknown("Core Lightning reported success without a usable preimage") }
-            return Self.payment(answer.json, paymentHash: invoice.paymentHash, preimage: preimage)
+            return Self.payment(
+                answer.json, paymentHash: invoice.paymentHash, preimage: preimage, invoiceAmount: invoice.amount)
         case "failed":
             throw .rejected("Core Lightning: the payment failed")
         default:
@@ -70,14 +71,30 @@ public struct CLNWallet: Wallet {
         guard let pays = answer.json["pays"] as? [[String: Any]] else {
             throw .badResponse("Core Lightning's listpays answer has no pays")
         }
+        return Self.status(
+            of: pays, paymentHash: paymentHash, now: Date(),
+            retryWindow: TimeInterval(WalletEndpoint.searchSeconds(of: timeout)) + 60)
+    }
+
+    /// What `listpays` entries say about `paymentHash` at `now`. Several attempts may share a hash (one failed, then
+    /// one complete): the best state wins. "failed" is final only once the newest attempt started more than
+    /// `retryWindow` seconds ago: while a `pay` is still retrying routes (`retry_for`, and it goes on inside the node
+    /// when dropbolt stops), every attempt so far can have failed.
+    static func status(
+        of pays: [[String: Any]], paymentHash: [UInt8], now: Date, retryWindow: TimeInterval
+    ) -> PaymentStatus {
         let mine = pays.filter { WalletJSON.bytes32(hex: $0["payment_hash"]).map { $0 == paymentHash } ?? true }
-        // Several attempts may share a hash (one failed, then one complete): the best state wins.
         if let complete = mine.first(where: { $0["status"] as? String == "complete" }) {
             guard let preimage = WalletJSON.bytes32(hex: complete["preimage"]) else { return .pending }
             return .succeeded(Self.payment(complete, paymentHash: paymentHash, preimage: preimage))
         }
         if mine.contains(where: { $0["status"] as? String == "pending" }) { return .pending }
         if mine.isEmpty { return .notFound }
+        // No start time (clnrest always gives one) cannot prove the retries are over.
+        let started = mine.compactMap { WalletJSON.int64($0["created_at"]) }
+        guard started.count == mine.count, let newest = started.max(),
+            now.timeIntervalSince1970 >= TimeInterval(newest) + retryWindow
+        else { return .pending }
         return .failed(reason: "Core Lightning reports the payment failed")
     }
 
@@ -111,9 +128,15 @@ public struct CLNWallet: Wallet {
             supports: [.pay, .lookup, .balance, .feeLimit])
     }
 
-    private static func payment(_ json: [String: Any], paymentHash: [UInt8], preimage: [UInt8]) -> Payment {
-        let amount = WalletJSON.msat(json["amount_msat"]) ?? 0
-        let sent = WalletJSON.msat(json["amount_sent_msat"]) ?? amount
+    /// The payment in a `pay` or `listpays` entry. Without `amount_msat` (reported missing from some `xpay` answers)
+    /// the invoice's amount stands in, or else what was sent: never a fee as large as the whole payment.
+    private static func payment(
+        _ json: [String: Any], paymentHash: [UInt8], preimage: [UInt8], invoiceAmount: Millisatoshi? = nil
+    ) -> Payment {
+        let listed = WalletJSON.msat(json["amount_msat"])
+        let sentListed = WalletJSON.msat(json["amount_sent_msat"])
+        let amount = listed ?? invoiceAmount?.rawValue ?? sentListed ?? 0
+        let sent = sentListed ?? amount
         return Payment(
             paymentHash: paymentHash, preimage: preimage, amount: Millisatoshi(amount),
             fee: Millisatoshi(max(0, sent - amount)))
