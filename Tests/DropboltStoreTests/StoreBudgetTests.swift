@@ -193,6 +193,22 @@ struct StoreBudgetTests {
         #expect(paying == 3)
     }
 
+    @Test func aHoldWhoseCodeThisVersionDoesNotKnowStillHoldsTheRule() async throws {
+        let dir = try TemporaryDirectory(prefix: "budget")
+        defer { dir.remove() }
+        let store = try Store.open(stateFolder: dir.path)
+        // As a newer dropbolt might write it.
+        try await store.writer.write { db in
+            try db.execute(
+                sql: "INSERT INTO rule_holds (rule, reason_code, reason, created_at) VALUES ('edit', ?, ?, ?)",
+                arguments: ["rule_held_for_a_future_reason", "held by a newer version", "2026-01-01 00:00:00.000"])
+        }
+        let job = try await Self.invoicedJob(store, 1, amountMsat: 1_000)
+        let decision = try await Self.begin(store, job, 1, amountMsat: 1_000, limits: Self.limits())
+        #expect(decision == .refused(reason: JobReason(.ruleHeldFeeAboveCap, "held by a newer version"), state: .held))
+        #expect(try await store.reservedTotal() == 0)
+    }
+
     @Test func aHeldRulePaysNothingUntilReleasedAndOtherRulesGoOn() async throws {
         let dir = try TemporaryDirectory(prefix: "budget")
         defer { dir.remove() }

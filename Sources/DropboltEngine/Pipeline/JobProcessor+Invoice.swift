@@ -18,8 +18,8 @@ extension JobProcessor {
                 seconds: 600)
             return
         }
-        if let hold = try await store.ruleHold(job.rule), let reason = hold.jobReason {
-            try await self.hold(id, from: job.state, reason, seconds: 600)
+        if let reason = try await store.ruleHold(job.rule)?.jobReason {
+            try await self.hold(id, from: job.state, reason, seconds: Store.ruleHoldRecheck)
             return
         }
         // Before asking for an invoice: a result that cannot be written must never be paid for (DESIGN §5 rule 11).

@@ -70,7 +70,7 @@ extension Store {
     ) async throws -> PayingDecision {
         try await durableWrite("begin paying job \(jobID)") { db in
             // A held rule pays nothing (checked here, in the paying transaction, so no worker slips past a hold).
-            if let hold = try RuleHold.fetchOne(db, rule: rule), let reason = hold.jobReason {
+            if let reason = try RuleHold.fetchOne(db, rule: rule)?.jobReason {
                 try Self.transition(
                     db, jobID: jobID, from: .invoiced, set: "state = 'held', reason = ?, reason_code = ?, not_before = ?, updated_at = ?",
                     [reason.text, reason.code.rawValue, now.addingTimeInterval(Self.ruleHoldRecheck).databaseText, now.databaseText])

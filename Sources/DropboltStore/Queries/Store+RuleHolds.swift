@@ -5,7 +5,7 @@ import GRDB
 extension Store {
     /// How often a job of a held rule looks again whether the hold was released (`dropbolt rules release` also
     /// wakes them at once).
-    static let ruleHoldRecheck: TimeInterval = 600
+    public static let ruleHoldRecheck: TimeInterval = 600
 
     /// Holds `rule`: nothing more is paid for it until ``releaseRuleHold(rule:at:)``. The first hold is kept
     /// (it names the payment that caused it).

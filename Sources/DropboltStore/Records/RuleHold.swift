@@ -29,8 +29,11 @@ public struct RuleHold: Sendable, Codable, Equatable, FetchableRecord, StoredDat
         self.createdAt = createdAt
     }
 
-    /// The typed reason (nil for a code this version does not know).
-    public var jobReason: JobReason? { JobReason.Code(rawValue: reasonCode).map { JobReason($0, reason) } }
+    /// The typed reason its held jobs carry. The row itself is what holds the rule: a code this version does not know
+    /// (written by a newer one) still holds it, under the one hold code there is.
+    public var jobReason: JobReason {
+        JobReason(JobReason.Code(rawValue: reasonCode) ?? .ruleHeldFeeAboveCap, reason)
+    }
 
     enum CodingKeys: String, CodingKey {
         case rule, reason
