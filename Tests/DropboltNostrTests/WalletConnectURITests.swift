@@ -35,12 +35,23 @@ import Testing
         #expect("\(uri)".contains("secret=***"))
     }
 
+    @Test func plainWebSocketsOnlyToLoopback() {
+        for relay in ["ws://127.0.0.1:7447", "ws://localhost:7447/", "ws://[::1]:7447", "ws://127.1.2.3"] {
+            #expect(WalletConnectURI.isAcceptableRelay(relay), "\(relay)")
+        }
+        for relay in ["ws://127.evil.example", "ws://127.0.0.1@evil.example", "ws://10.0.0.1", "ws://[::2]:1"] {
+            #expect(!WalletConnectURI.isAcceptableRelay(relay), "\(relay)")
+        }
+    }
+
     @Test(arguments: [
         ("https://\(wallet)?relay=wss://r&secret=\(secret)", "must start with"),
         ("nostr+walletconnect://abcd?relay=wss://r&secret=\(secret)", "wallet public key"),
         ("nostr+walletconnect://\(wallet)?secret=\(secret)", "no relay"),
         ("nostr+walletconnect://\(wallet)?relay=https://r.example&secret=\(secret)", "wss://"),
         ("nostr+walletconnect://\(wallet)?relay=ws://relay.example&secret=\(secret)", "wss://"),
+        ("nostr+walletconnect://\(wallet)?relay=ws://127.evil.example&secret=\(secret)", "wss://"),
+        ("nostr+walletconnect://\(wallet)?relay=ws://127.0.0.1@evil.example&secret=\(secret)", "wss://"),
         ("nostr+walletconnect://\(wallet)?relay=wss://r", "no secret"),
         ("nostr+walletconnect://\(wallet)?relay=wss://r&secret=\(secret.dropLast())", "secret must be"),
         ("nostr+walletconnect://\(wallet)?relay=wss://r&secret=\(String(repeating: "f", count: 64))", "secret must be"),

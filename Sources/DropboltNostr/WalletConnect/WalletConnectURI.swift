@@ -1,3 +1,5 @@
+import DropboltCore
+
 /// A parsed `nostr+walletconnect://<wallet pubkey>?relay=…&secret=…` connection string (NIP-47).
 ///
 /// The secret is the client's signing key. It never appears in ``description`` or in a ``Failure``: errors name the
@@ -85,14 +87,16 @@ public struct WalletConnectURI: Sendable, CustomStringConvertible {
         let lower = url.lowercased()
         if lower.hasPrefix("wss://") { return lower.count > 6 }
         guard lower.hasPrefix("ws://") else { return false }
-        let authority = lower.dropFirst(5).prefix { $0 != "/" && $0 != "?" }
+        let authority = lower.dropFirst(5).prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+        // A user part (`ws://127.0.0.1@elsewhere`) would make the real host the part after it: refused outright.
+        guard !authority.contains("@") else { return false }
         let host: Substring
         if authority.hasPrefix("[") {
-            host = authority.dropFirst().prefix { $0 != "]" }
+            host = authority.prefix { $0 != "]" } + "]"
         } else {
             host = authority.prefix { $0 != ":" }
         }
-        return host == "localhost" || host == "::1" || host.hasPrefix("127.")
+        return NetworkAddress.isLoopback(host: String(host))
     }
 }
 
