@@ -94,6 +94,20 @@ struct CommandWalletTests {
         #expect(ContinuousClock.now - started < .seconds(10))
     }
 
+    @Test func theIdentityTellsArgumentsApartWithoutShowingThemAndTheGraceOutlastsTheProgram() {
+        func wallet(_ pay: [String]) -> CommandWallet {
+            CommandWallet(pay: pay, lookup: ["/bin/lookup"], balance: nil, environment: [:], timeout: .seconds(300))
+        }
+        let first = wallet(["/bin/pay", "--wallet", "a-secret-key"])
+        let second = wallet(["/bin/pay", "--wallet", "another-key"])
+        #expect(first.identity != second.identity)
+        #expect(first.identity == wallet(["/bin/pay", "--wallet", "a-secret-key"]).identity)
+        #expect(first.identity.hasPrefix("command /bin/pay lookup:/bin/lookup args:"))
+        #expect(!first.identity.contains("a-secret-key"))
+        // A pay program started before a crash may run to its own limit: until then "not found" proves nothing.
+        #expect(first.notFoundGrace == .seconds(360))
+    }
+
     @Test func aMissingProgramIsUnavailableAndNothingWasPaid() async throws {
         let wallet = CommandWallet(
             pay: ["/nonexistent/pay"], lookup: ["/nonexistent/lookup"], balance: nil, environment: [:], timeout: .seconds(5))

@@ -27,8 +27,18 @@ public struct CommandWallet: Wallet {
     /// Always `command`.
     public var backendName: String { "command" }
 
-    /// `command <pay program> lookup:<lookup program>`: a payment is looked up only through the programs that made it.
-    public var identity: String { "command \(payProgram[0]) lookup:\(lookupProgram[0])" }
+    /// `command <pay program> lookup:<lookup program> args:<first 12 hex of SHA-256 of both argument lists>`: a
+    /// payment is looked up only through the programs, with the arguments, that made it (`pay.sh --wallet a` and
+    /// `pay.sh --wallet b` are two wallets). Arguments enter only as a digest: they may hold a credential.
+    public var identity: String {
+        let arguments = (payProgram + ["\u{0}"] + lookupProgram).joined(separator: "\u{1}")
+        let digest = Hex.string(Array(SHA256.hash(data: Array(arguments.utf8)))).prefix(12)
+        return "command \(payProgram[0]) lookup:\(lookupProgram[0]) args:\(digest)"
+    }
+
+    /// The program's own time limit plus a minute: a pay program runs in its own process group, so one started
+    /// before a crash may still be paying until then, and a "not found" before that proves nothing.
+    public var notFoundGrace: Duration { timeout + .seconds(60) }
 
     private let payProgram: [String]
     private let lookupProgram: [String]

@@ -80,6 +80,13 @@ enum ProgramRunner {
         }
         for await _ in exited.stream {}
         watchdog.cancel()
+        if process.isRunning {
+            // The waiting task was cancelled (the stream ends then): stop the program rather than leave it running
+            // unwatched (whatever it did is then an unknown outcome, looked up later), and wait for it to be gone;
+            // Foundation traps when asked how a running process ended.
+            kill(target, SIGKILL)
+            process.waitUntilExit()
+        }
         let timedOut = ranOut.isSet
         // A grandchild may still hold the pipes: what was printed until shortly after the exit is what counts.
         let pipesDeadline = ContinuousClock.now + .seconds(2)
