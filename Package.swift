@@ -168,6 +168,7 @@ let package = Package(
             dependencies: [
                 "DropboltLightning", "DropboltCore", "DropboltTesting",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
             ]
         ),
         .testTarget(

@@ -67,7 +67,7 @@ public struct PhoenixdWallet: Wallet {
         }
     }
 
-    /// Looks the payment up; 404 (or an empty answer) means phoenixd never attempted it.
+    /// Looks the payment up; 404 (or an empty or `null` answer) means phoenixd never attempted it.
     public func lookup(paymentHash: [UInt8]) async throws(PaymentError) -> PaymentStatus {
         let answer = try await endpoint.exchange(
             .GET, "/payments/outgoingbyhash/\(Hex.string(paymentHash))", timeout: min(timeout, .seconds(30)),
@@ -79,7 +79,15 @@ public struct PhoenixdWallet: Wallet {
         default: throw .unavailable("phoenixd answered HTTP \(answer.status) to a payment lookup")
         }
         let json = answer.json
-        if json.isEmpty { return .notFound }
+        if json.isEmpty {
+            // An empty body or `null` is phoenixd's "no such payment"; anything else that is not an object (a proxy's
+            // page, a cut-off body) says nothing about the payment.
+            let text = answer.text.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard text.isEmpty || text == "null" else {
+                throw .badResponse("phoenixd answered a payment lookup with something that is not a JSON object")
+            }
+            return .notFound
+        }
         if let hash = WalletJSON.bytes32(hex: json["paymentHash"]), hash != paymentHash {
             throw .badResponse("phoenixd answered a lookup with another payment's hash")
         }
