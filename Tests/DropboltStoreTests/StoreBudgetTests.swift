@@ -193,6 +193,32 @@ struct StoreBudgetTests {
         #expect(paying == 3)
     }
 
+    @Test func aFeeAboveTheCapHoldsTheRuleInThePaymentsOwnCommit() async throws {
+        let dir = try TemporaryDirectory(prefix: "budget")
+        defer { dir.remove() }
+        let store = try Store.open(stateFolder: dir.path)
+        let within = try await Self.invoicedJob(store, 1, amountMsat: 1_000)
+        #expect(try await Self.begin(store, within, 1, amountMsat: 1_000, limits: Self.limits()) == .approved)
+        try await store.recordPaid(
+            jobID: within, paymentHash: Self.hash(1), preimage: "00", feeMsat: 10_000, feeCap: .sats(10), at: testDate())
+        #expect(try await store.ruleHolds().isEmpty)
+
+        let above = try await Self.invoicedJob(store, 2, amountMsat: 1_000)
+        #expect(try await Self.begin(store, above, 2, amountMsat: 1_000, limits: Self.limits()) == .approved)
+        try await store.recordPaid(
+            jobID: above, paymentHash: Self.hash(2), preimage: "00", feeMsat: 10_001, feeCap: .sats(10), at: testDate())
+        let holds = try await store.ruleHolds()
+        #expect(holds.map(\.rule) == ["edit"])
+        #expect(holds.first?.paymentHash == Self.hash(2))
+        #expect(try await Self.state(store, above) == (.paid, nil))
+        let next = try await Self.invoicedJob(store, 3, amountMsat: 1_000)
+        guard case .refused(_, .held) = try await Self.begin(store, next, 3, amountMsat: 1_000, limits: Self.limits())
+        else {
+            Issue.record("a held rule paid")
+            return
+        }
+    }
+
     @Test func aHoldWhoseCodeThisVersionDoesNotKnowStillHoldsTheRule() async throws {
         let dir = try TemporaryDirectory(prefix: "budget")
         defer { dir.remove() }

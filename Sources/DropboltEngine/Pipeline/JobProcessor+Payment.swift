@@ -60,10 +60,17 @@ extension JobProcessor {
         let now = Date()
         // The paid request follows at once, so the same durable commit counts it (one fsync fewer per job).
         let preimage = Hex.string(payment.preimage)
+        // A fee above the cap holds the rule in the same commit (a backend without a fee limit, or one that
+        // ignored it): the result is still fetched; nothing more is paid for the rule until a person releases it.
+        let cap = Millisatoshi(exactlySats: context.configuration.wallet?.maxFeeSats ?? 0) ?? .zero
         let job = try await store.recordPaid(
             jobID: id, paymentHash: hash, preimage: preimage, feeMsat: payment.fee.rawValue,
-            countingRequest: payment.preimageMatchesHash, at: now)
-        try await checkFee(payment.fee, rule: job.rule, paymentHash: hash, logger: logger)
+            countingRequest: payment.preimageMatchesHash, feeCap: cap, at: now)
+        if let reason = FeeCap.check(fee: payment.fee, cap: cap, rule: job.rule, paymentHash: hash) {
+            logger.error(
+                "routing fee above the cap; the rule is held",
+                metadata: ["payment.fee_msat": "\(payment.fee.rawValue)", "rule": "\(job.rule)", "reason": "\(reason.text)"])
+        }
         guard payment.preimageMatchesHash else {
             logger.error("wallet returned a preimage that does not match the payment hash")
             try await store.recordStopped(
@@ -76,17 +83,6 @@ extension JobProcessor {
         }
         logger.info("paid", metadata: ["payment.fee_msat": "\(payment.fee.rawValue)"])
         try await fetch(job, justPaid: JustPaid(preimageHex: preimage, settledAt: now), logger: logger)
-    }
-
-    /// Holds the rule when the wallet took more in fees than `wallet.max_fee_sats` (a backend without a fee limit,
-    /// or one that ignored it): the fee is already recorded with the payment; this makes it loud and stops more.
-    private func checkFee(_ fee: Millisatoshi, rule: String, paymentHash: String, logger: Logger) async throws {
-        let cap = Millisatoshi(exactlySats: context.configuration.wallet?.maxFeeSats ?? 0) ?? .zero
-        guard let reason = FeeCap.check(fee: fee, cap: cap, rule: rule, paymentHash: paymentHash) else { return }
-        logger.error(
-            "routing fee above the cap; the rule is held",
-            metadata: ["payment.fee_msat": "\(fee.rawValue)", "rule": "\(rule)", "reason": "\(reason.text)"])
-        try await store.holdRule(rule, reason: reason, paymentHash: paymentHash, at: Date())
     }
 
     /// A job in `paying` (after a crash or an unclear answer) is only ever looked up, never paid again.

@@ -141,13 +141,14 @@ extension Store {
     /// Step 4: the wallet paid. The reservation becomes spend and fee; the payment row keeps the preimage.
     ///
     /// With `countingRequest`, the same commit also counts the paid request the caller sends next, as
-    /// ``recordPaidRequestSent(jobID:at:)`` would.
+    /// ``recordPaidRequestSent(jobID:at:)`` would. With `feeCap`, a fee above it holds the job's rule in the same
+    /// commit (``FeeCap/check(fee:cap:rule:paymentHash:)``): no crash between the two can leave it paying on.
     /// - Returns: The job as this commit left it.
     /// - Throws: ``StoreError/stateConflict`` when the job is no longer `paying`.
     @discardableResult
     public func recordPaid(
         jobID: Int64, paymentHash: String, preimage: String, feeMsat: Int64, countingRequest: Bool = false,
-        at now: Date
+        feeCap: Millisatoshi? = nil, at now: Date
     ) async throws -> JobRecord {
         try await durableWrite("record payment of job \(jobID)") { db in
             try Self.transition(
@@ -163,6 +164,11 @@ extension Store {
                     arguments: [paymentHash]),
                 let job = try JobRecord.fetchOne(db, id: jobID)
             else { throw StoreError.queryFailed }
+            if let feeCap,
+                let hold = FeeCap.check(fee: Millisatoshi(feeMsat), cap: feeCap, rule: job.rule, paymentHash: paymentHash)
+            {
+                try Self.hold(db, rule: job.rule, reason: hold, paymentHash: paymentHash, at: now)
+            }
             let paymentID: Int64 = try payment.decode(forColumn: "id")
             // A payment is counted once, whatever calls this.
             guard try payment.decode(PaymentRecord.Status.self, forColumn: "status") == .pending else { return job }

@@ -12,9 +12,14 @@ extension Store {
     /// - Throws: ``StoreError/queryFailed``.
     public func holdRule(_ rule: String, reason: JobReason, paymentHash: String?, at now: Date) async throws {
         try await durableWrite("hold rule \(rule)") { db in
-            guard try RuleHold.fetchOne(db, rule: rule) == nil else { return }
-            try RuleHold(rule: rule, reason: reason, paymentHash: paymentHash, createdAt: now).insert(db)
+            try Self.hold(db, rule: rule, reason: reason, paymentHash: paymentHash, at: now)
         }
+    }
+
+    /// Writes the hold on `rule` unless one is there already (the first names the payment that caused it).
+    static func hold(_ db: Database, rule: String, reason: JobReason, paymentHash: String?, at now: Date) throws {
+        guard try RuleHold.fetchOne(db, rule: rule) == nil else { return }
+        try RuleHold(rule: rule, reason: reason, paymentHash: paymentHash, createdAt: now).insert(db)
     }
 
     /// The held rules, oldest first.
