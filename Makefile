@@ -3,8 +3,9 @@ SHELL := /bin/bash
 SWIFT ?= swift
 APT_PACKAGES := libinotifytools0-dev libsqlite3-dev libsecp256k1-dev inotify-tools tzdata systemd
 BENCH_APT_PACKAGES := inotify-tools findutils hyperfine coreutils time python3 python3-venv curl jq sqlite3
-# Only for `make test`: the status page is checked in a real headless browser, /metrics with Prometheus' parser.
-TEST_APT_PACKAGES := chromium python3-prometheus-client
+# Only for `make test`: the status page is checked in a real headless browser, /metrics with Prometheus' parser,
+# and the LND fake's self-signed certificate is made with openssl.
+TEST_APT_PACKAGES := chromium python3-prometheus-client openssl
 CONFIG ?= dropbolt.yaml
 
 .PHONY: run test test-deps install build release deps bench-deps bench chaos chaos-quick clean lint fuzz fuzz-build lnbits nwc nwc-selftest

@@ -212,6 +212,25 @@ import Testing
         #expect(error.description.contains("only the lnd wallet"), "\(error)")
     }
 
+    /// Keys a kind does not read are refused, naming the key, and a secret given two ways is refused.
+    @Test(arguments: [
+        ("kind: lnbits\n  url: https://n.lan\n  key_file: k\n  rune_file: r\n", "wallet.rune_file", "not used by wallet.kind lnbits"),
+        ("kind: cln\n  url: https://n.lan\n  rune_file: r\n  macaroon_file: m\n", "wallet.macaroon_file", "not used"),
+        ("kind: nwc\n  url: https://n.lan\n  connection_file: c\n", "wallet.url", "connection string"),
+        ("kind: command\n  command: [/bin/pay]\n  lookup_command: [/bin/look]\n  key_env: K\n", "wallet.key_env", "command wallet"),
+        ("kind: command\n  command: [/bin/pay]\n  lookup_command: [/bin/look]\n  url: https://n.lan\n", "wallet.url", "command wallet"),
+        ("kind: cln\n  url: https://n.lan\n  rune_file: r\n  key_file: k\n", "wallet.key_file", "not both"),
+        ("kind: phoenixd\n  url: https://n.lan\n  password_file: p\n  key_env: P\n", "wallet.key_env", "not both"),
+        ("kind: lnbits\n  url: https://n.lan\n  key_file: k\n  key_env: K\n", "wallet.key_env", "not both"),
+    ])
+    func aKeyTheWalletKindDoesNotReadIsRefused(wallet: String, key: String, message: String) throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let error = try configError("wallet:\n  " + wallet, in: folder)
+        #expect(error.description.contains(key), "\(error)")
+        #expect(error.description.contains(message), "\(error)")
+    }
+
     @Test func aCertificateFileWithPlainHttpIsRefused() throws {
         let folder = try TemporaryDirectory()
         defer { folder.remove() }

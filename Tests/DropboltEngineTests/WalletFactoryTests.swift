@@ -7,8 +7,8 @@ import Testing
 
 @testable import DropboltEngine
 
-/// The factory builds the lnd, cln and phoenixd backends from the config's files, never showing a secret, and still
-/// refuses the kinds this version does not have.
+/// The factory builds the lnd, cln and phoenixd backends from the config's files, never showing a secret, and names
+/// the key of a secret file it cannot read.
 @Suite struct WalletFactoryTests {
     /// An LND wallet from a binary macaroon file and the node's certificate file talks to the node over TLS.
     @Test func lndFromItsMacaroonAndCertificateFilesReachesTheNode() async throws {
@@ -51,10 +51,11 @@ import Testing
         #expect(error?.message.contains("0201abcd") == false)
     }
 
-    @Test func nwcIsStillRefused() {
-        let settings = WalletSettings(kind: .nwc, connectionFile: "/nonexistent")
-        #expect(throws: WalletSetupError.self) {
+    @Test func aMissingNWCConnectionFileIsNamed() {
+        let settings = WalletSettings(kind: .nwc, connectionFile: "/nonexistent/nwc.uri")
+        let error = #expect(throws: WalletSetupError.self) {
             try WalletFactory.make(settings, httpClient: .shared, environment: [:])
         }
+        #expect(error?.message.contains("wallet.connection_file") == true, "\(String(describing: error))")
     }
 }

@@ -284,6 +284,34 @@ extension DropboltConfiguration {
                 throw wallet.invalid(key, "only the command wallet runs programs; remove it or use kind: command")
             }
         }
+        // Never accept a setting that is not honoured: each kind reads its own secret file (or key_file), or
+        // key_env, and nothing else; and one secret is given one way.
+        let ownFileKey: String? =
+            switch settings.kind {
+            case .lnbits, .command: nil
+            case .lnd: "macaroon_file"
+            case .cln: "rune_file"
+            case .phoenixd: "password_file"
+            case .nwc: "connection_file"
+            }
+        for key in ["macaroon_file", "rune_file", "password_file", "connection_file"]
+        where key != ownFileKey && wallet.contains(key) {
+            throw wallet.invalid(key, "is not used by wallet.kind \(settings.kind.rawValue); remove it")
+        }
+        if settings.kind == .command {
+            for key in ["url", "key_file", "key_env"] where wallet.contains(key) {
+                throw wallet.invalid(key, "is not used by the command wallet (its programs find their own); remove it")
+            }
+        }
+        if settings.kind == .nwc, wallet.contains("url") {
+            throw wallet.invalid("url", "is not used by the nwc wallet: its relays come from the connection string")
+        }
+        if let ownFileKey, wallet.contains(ownFileKey), wallet.contains("key_file") {
+            throw wallet.invalid("key_file", "give the secret once: \(ownFileKey) or key_file, not both")
+        }
+        if wallet.contains("key_env"), (ownFileKey.map(wallet.contains) ?? false) || wallet.contains("key_file") {
+            throw wallet.invalid("key_env", "give the secret once: a file or key_env, not both")
+        }
         let secretFileKey: String
         let secretFile: String?
         switch settings.kind {
