@@ -10,7 +10,6 @@ extension LNDWallet {
         static let notFound: Int64 = 5
         static let alreadyExists: Int64 = 6
         static let permissionDenied: Int64 = 7
-        static let unavailable: Int64 = 14
         static let unauthenticated: Int64 = 16
     }
 
@@ -125,7 +124,8 @@ extension LNDWallet {
         }
         if lowered.contains("invoice expired") { return .invoiceExpired("LND: \(message)") }
         if code == GRPCCode.invalidArgument { return .rejected("LND refused the payment: \(message)") }
-        if code == GRPCCode.unavailable { return .unavailable("LND is not ready: \(message)") }
+        // Code 14 (unavailable) is not "LND refused": the REST gateway also sends it when its stream to LND breaks,
+        // which can be after the payment started. Like every other error it is looked up.
         return .outcomeUnknown("LND answered the payment with an error: \(message)")
     }
 
