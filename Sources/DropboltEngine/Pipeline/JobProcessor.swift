@@ -64,7 +64,11 @@ struct JobProcessor: Sendable {
 
     var store: Store { context.store }
 
-    func run(_ job: JobRecord) async {
+    /// Takes `job` one step (or several) further. Returns how long this process should leave the job alone when the
+    /// step failed with an error (a store or file error): the job's `not_before` says so too, unless that write
+    /// failed as well, and then only this keeps the dispatcher from taking the job again at once, in a loop.
+    @discardableResult
+    func run(_ job: JobRecord) async -> Duration? {
         var logger = context.logger
         logger[metadataKey: "job.id"] = "\(job.id ?? 0)"
         logger[metadataKey: "rule.name"] = "\(job.rule)"
@@ -74,7 +78,7 @@ struct JobProcessor: Sendable {
             case .queued, .held, .invoiced:
                 // `invoiced` after a crash: nothing was paid, and the token may be stale; start again — after
                 // making sure the invoice it carries was not paid by a run whose `paying` commit was lost.
-                if try await resolveEarlierPayment(job, logger: logger) { return }
+                if try await resolveEarlierPayment(job, logger: logger) { return nil }
                 try await start(job, logger: logger)
             case .paying:
                 try await resolvePaying(job, logger: logger)
@@ -83,20 +87,24 @@ struct JobProcessor: Sendable {
             case .fetched:
                 try await writeOutput(job, logger: logger)
             case .done, .failed, .attention:
-                return
+                return nil
             }
         } catch let error as StoreError where error == .stateConflict {
             logger.notice("job moved by another process; leaving it", metadata: ["error": "\(error)"])
         } catch {
             // A store or file error: leave the job where it is and look again later; nothing is lost.
             logger.error("job step failed; will retry", metadata: ["error": "\(error)"])
-            guard let id = job.id, let current = try? await store.job(id: id), !current.state.isTerminal else { return }
+            let failedPause = Duration.seconds(15 * context.waitScale)
+            guard let id = job.id, let current = try? await store.job(id: id) else { return failedPause }
+            guard !current.state.isTerminal else { return nil }
             // Writing a spooled result is free and idempotent, so it is tried again soon.
             let wait: TimeInterval = current.state == .fetched || current.state == .paid ? 5 : 15
             try? await store.deferJob(
                 jobID: id, in: current.state, until: context.later(wait),
                 reason: JobReason(.internalError, "internal error: \(error)"), at: Date())
+            return .seconds(wait * context.waitScale)
         }
+        return nil
     }
 
     // MARK: Recording outcomes

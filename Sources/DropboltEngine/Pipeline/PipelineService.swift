@@ -19,13 +19,22 @@ struct PipelineService: Service {
     /// Jobs being worked on, by id and by (rule, content): the dispatcher never hands one job to two workers,
     /// nor runs two jobs for the same content under one rule at once (the second must see the first's output to
     /// apply `on_duplicate` instead of paying again).
-    private final class InFlight: Sendable {
+    final class InFlight: Sendable {
         private struct Entries {
             var ids: Set<Int64> = []
             var contents: Set<String> = []
+            /// Jobs whose step just failed, left alone here until then (see ``JobProcessor/run(_:)``).
+            var coolingUntil: [Int64: ContinuousClock.Instant] = [:]
         }
         private let entries = Mutex(Entries())
         var ids: Set<Int64> { entries.withLock { $0.ids } }
+        /// The jobs not to hand out now: those in flight and those cooling down after a failed step.
+        func excluded(now: ContinuousClock.Instant) -> Set<Int64> {
+            entries.withLock { entries in
+                entries.coolingUntil = entries.coolingUntil.filter { $0.value > now }
+                return entries.ids.union(entries.coolingUntil.keys)
+            }
+        }
         func claim(_ job: JobRecord) -> Bool {
             entries.withLock { entries in
                 guard let id = job.id, !entries.ids.contains(id),
@@ -35,9 +44,12 @@ struct PipelineService: Service {
                 return true
             }
         }
-        func release(_ job: JobRecord) {
+        func release(_ job: JobRecord, coolingDown pause: Duration?, now: ContinuousClock.Instant = .now) {
             entries.withLock { entries in
-                if let id = job.id { entries.ids.remove(id) }
+                if let id = job.id {
+                    entries.ids.remove(id)
+                    if let pause { entries.coolingUntil[id] = now + pause }
+                }
                 entries.contents.remove(job.rule + "\u{0}" + job.sha256)
             }
         }
@@ -78,12 +90,13 @@ struct PipelineService: Service {
                     if busy.count < workers {
                         // A few more than free workers, in case some share content with a job in flight.
                         let jobs = try await context.store.runnableJobs(
-                            now: Date(), excluding: busy, limit: (workers - busy.count) * 4, scan: scan)
+                            now: Date(), excluding: inFlight.excluded(now: .now), limit: (workers - busy.count) * 4,
+                            scan: scan)
                         for job in jobs where started < workers - busy.count && inFlight.claim(job) {
                             started += 1
                             group.addTask {
-                                await processor.run(job)
-                                inFlight.release(job)
+                                let pause = await processor.run(job)
+                                inFlight.release(job, coolingDown: pause)
                                 newWork.ring()
                             }
                         }

@@ -18,7 +18,7 @@ extension Store {
         -> [JobRecord]
     {
         try await read("list runnable jobs") { db in
-            // Raw SQL, so the statement comes from the cache (one per number of busy ids and scan or not).
+            // Raw SQL, so the statement comes from the cache (one per number of excluded ids and scan or not).
             var sql = """
                 SELECT * FROM jobs WHERE state IN ('queued', 'held', 'invoiced', 'paying', 'paid', 'fetched')
                 AND (not_before IS NULL OR not_before <= ?)
@@ -34,7 +34,9 @@ extension Store {
             }
             sql += " ORDER BY id LIMIT ?"
             arguments += [limit]
-            return try JobRecord.fetchAll(db.cachedStatement(sql: sql), arguments: arguments)
+            // A long exclusion list (many jobs cooling down after failed steps) would fill the cache with one-offs.
+            let statement = busy.count <= 16 ? try db.cachedStatement(sql: sql) : try db.makeStatement(sql: sql)
+            return try JobRecord.fetchAll(statement, arguments: arguments)
         }
     }
 
