@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import DropboltCore
 @testable import DropboltEngine
 import DropboltLightning
+import DropboltNostr
 import DropboltTesting
 import Foundation
 import Testing
@@ -25,7 +26,9 @@ import Testing
         let wallet = try Self.makeWallet(
             uri: "nostr+walletconnect://\(Self.wallet)?relay=wss%3A%2F%2Frelay.example&secret=\(Self.secret)")
         #expect(wallet.backendName == "nwc")
-        #expect(wallet.identity == "nwc \(Self.wallet) relay:wss://relay.example")
+        let client = try NostrSecretKey(hex: Self.secret).publicKey.hex
+        #expect(wallet.identity == "nwc \(Self.wallet) relay:wss://relay.example client:\(client)")
+        #expect(!wallet.identity.contains(Self.secret))
     }
 
     @Test func aBadConnectionStringNamesTheKeyButNotTheSecret() {

@@ -64,6 +64,10 @@ import Testing
             #expect(try await setup.wallet.lookup(paymentHash: [UInt8](repeating: 9, count: 32)) == .notFound)
             #expect(try await setup.wallet.balance() == Millisatoshi(1_000_000 - 21_000 - 1000))
             #expect(await setup.service.totalPayAttempts == 1)
+            // NIP-44 when the info event offers it, NIP-04 when it carries no encryption tag: for every request.
+            let expected: NWCEncryption = encryption == nil ? .nip04 : .nip44
+            let schemes = await setup.service.schemesReceived
+            #expect(schemes.count == 4 && schemes.allSatisfy { $0 == expected }, "\(schemes)")
         }
     }
 
@@ -81,7 +85,10 @@ import Testing
     @Test func identityNamesTheWalletAndRelayButNeverTheSecret() async throws {
         try await Setup.run { setup in
             let identity = setup.wallet.identity
-            #expect(identity == "nwc \(setup.service.key.publicKey.hex) relay:\(setup.relay.url)")
+            #expect(
+                identity
+                    == "nwc \(setup.service.key.publicKey.hex) relay:\(setup.relay.url) "
+                    + "client:\(setup.service.clientKey.publicKey.hex)")
             #expect(!identity.contains(Hex.string(setup.service.clientKey.bytes)))
             #expect(setup.wallet.backendName == "nwc")
             let secret = Hex.string(setup.service.clientKey.bytes)
@@ -108,6 +115,7 @@ import Testing
         try await Setup.run(encryption: .none) { setup in
             let balance = try await setup.wallet.balance()
             #expect(balance == Millisatoshi(1_000_000))
+            #expect(await setup.service.schemesReceived == [.nip04])
         }
     }
 
@@ -196,7 +204,7 @@ import Testing
         let (bolt11, preimage) = await service.makeInvoice(sats: 8)
         let payment = try await wallet.pay(try Invoice.decode(bolt11), maxFee: .sats(1))
         #expect(payment.preimage == preimage)
-        #expect(wallet.identity.hasSuffix("relay:\(down.url)"))
+        #expect(wallet.identity.contains(" relay:\(down.url) "))
         #expect(await refusing.hub.requestsPublished == 1)
         #expect(await working.hub.requestsPublished == 1)
         #expect(await service.totalPayAttempts == 1)

@@ -269,7 +269,7 @@ extension JobProcessor {
             limits: BudgetCalendar.limits(for: rule, budget: context.configuration.budget, now: now), at: now,
             boot: BootClock.now(), wallet: wallet.identity)
         if case .refused(let reason, let state) = decision {
-            logger.warning("payment refused by a limit", metadata: ["reason": "\(reason)", "job.state": "\(state)"])
+            logger.warning("payment refused before paying (a limit or a held rule)", metadata: ["reason": "\(reason)", "job.state": "\(state)"])
             return
         }
         try await pay(job, invoice: invoice, wallet: wallet, maxFee: maxFee, logger: logger)

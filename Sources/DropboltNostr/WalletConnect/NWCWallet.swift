@@ -23,8 +23,11 @@ public struct NWCWallet: Wallet, CustomStringConvertible {
     /// Always `nwc`.
     public var backendName: String { "nwc" }
 
-    /// `nwc <wallet pubkey> relay:<url>`: which wallet and relay, never the secret.
-    public var identity: String { "nwc \(connection.walletPublicKey.hex) relay:\(relays[0].url)" }
+    /// `nwc <wallet pubkey> relay:<url> client:<client pubkey>`: which wallet, relay and connection, never the
+    /// secret. A service may scope lookups to one connection, so a new connection string is another wallet.
+    public var identity: String {
+        "nwc \(connection.walletPublicKey.hex) relay:\(relays[0].url) client:\(connection.secret.publicKey.hex)"
+    }
 
     /// The ``identity``: printing a wallet never shows its secret.
     public var description: String { identity }

@@ -18,6 +18,8 @@ actor FakeWalletService {
     private var preimages: [String: [UInt8]] = [:]
     private var paid: [String: (preimage: [UInt8], amount: Int64)] = [:]
     private(set) var payAttempts: [String: Int] = [:]
+    /// The scheme of every request it could read, in order (what the client chose).
+    private(set) var schemesReceived: [NWCEncryption] = []
     private var nextPayError: (code: String, message: String)?
     private var answering = true
 
@@ -68,6 +70,7 @@ actor FakeWalletService {
             let method = object["method"] as? String
         else { return nil }
         let params = object["params"] as? [String: Any] ?? [:]
+        schemesReceived.append(encryption)
         let body = respond(method: method, params: params)
         guard answering else { return nil }
         let json = String(decoding: try! JSONSerialization.data(withJSONObject: body), as: UTF8.self)
