@@ -14,16 +14,26 @@ struct BinarySmokeTests {
 
     /// Runs the binary to completion; returns exit code and standard output.
     static func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
+        let result = try runKeepingErrors(arguments)
+        return (result.status, result.output)
+    }
+
+    /// Like ``run(_:)``, with standard error too (kept in a file, so a long one can never block the program).
+    static func runKeepingErrors(_ arguments: [String]) throws -> (status: Int32, output: String, errors: String) {
+        let errorsFile = FileManager.default.temporaryDirectory.appendingPathComponent("dropbolt-stderr-\(UUID())")
+        FileManager.default.createFile(atPath: errorsFile.path, contents: nil)
+        defer { try? FileManager.default.removeItem(at: errorsFile) }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = arguments
         let pipe = Pipe()
         process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
+        process.standardError = try FileHandle(forWritingTo: errorsFile)
         try process.run()
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        let errors = (try? String(contentsOf: errorsFile, encoding: .utf8)) ?? ""
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self), errors)
     }
 
     @Test func rulesCheckReportsBrokenFilesWithTheirPositionAndExitsOne() throws {

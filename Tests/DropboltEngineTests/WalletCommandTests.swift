@@ -90,9 +90,10 @@ struct WalletCommandTests {
     @Test func withoutAWalletTheCommandSaysSo() throws {
         let harness = try DaemonHarness()
         defer { harness.directory.remove() }
-        let test = try BinarySmokeTests.run(["wallet", "test", "--config", harness.configPath])
+        let test = try BinarySmokeTests.runKeepingErrors(["wallet", "test", "--config", harness.configPath])
         #expect(test.status == 1)
         #expect(test.output.isEmpty)
+        #expect(test.errors.contains("configures no wallet (quote-only mode)"), "\(test.errors)")
     }
 
     @Test func theCommandBackendPaysEachJobExactlyOnceThroughLNbits() async throws {
