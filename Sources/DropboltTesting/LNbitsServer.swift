@@ -116,15 +116,7 @@ public struct LNbitsServer: Sendable {
     /// Stops the server: SIGTERM to its process group, SIGKILL after 5 seconds. Blocks until done.
     public func stop() {
         guard ownsProcess, pid > 1 else { return }
-        guard kill(-pid, SIGTERM) == 0 else { return }  // ESRCH: already gone
-        let deadline = Date().addingTimeInterval(5)
-        while Date() < deadline {
-            if Self.liveMembers(ofGroup: pid) == 0 { return }
-            usleep(50_000)
-        }
-        _ = kill(-pid, SIGKILL)
-        let killDeadline = Date().addingTimeInterval(2)
-        while Date() < killDeadline, Self.liveMembers(ofGroup: pid) > 0 { usleep(20_000) }
+        if !ProcessGroup.signal(pid, SIGTERM, waiting: 5) { ProcessGroup.signal(pid, SIGKILL, waiting: 2) }
     }
 
     // MARK: - Private
@@ -202,20 +194,5 @@ public struct LNbitsServer: Sendable {
         for name in try FileManager.default.contentsOfDirectory(atPath: path) {
             try FileManager.default.removeItem(atPath: path + "/" + name)
         }
-    }
-
-    /// How many processes of group `pgid` are still running (zombies do not count). Reads /proc.
-    private static func liveMembers(ofGroup pgid: Int32) -> Int {
-        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return 0 }
-        var count = 0
-        for entry in entries where entry.first?.isNumber == true {
-            guard let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
-                let closeParen = stat.lastIndex(of: ")")
-            else { continue }
-            // After "pid (comm)": state ppid pgrp …
-            let fields = stat[stat.index(after: closeParen)...].split(separator: " ")
-            if fields.count > 2, fields[0] != "Z", Int32(fields[2]) == pgid { count += 1 }
-        }
-        return count
     }
 }

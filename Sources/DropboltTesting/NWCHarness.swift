@@ -101,12 +101,8 @@ public struct NWCHarness: Sendable {
     public func stop() {
         close(stdinDescriptor)
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        for signal in [SIGTERM, SIGKILL] {
-            let deadline = Date().addingTimeInterval(signal == SIGTERM ? 5 : 2)
-            while Date() < deadline, kill(-pid, 0) == 0 { usleep(50_000) }
-            guard kill(-pid, 0) == 0 else { return }
-            _ = kill(-pid, signal)
-        }
+        guard !ProcessGroup.waitUntilGone(pid, seconds: 5), !ProcessGroup.signal(pid, SIGTERM, waiting: 2) else { return }
+        ProcessGroup.signal(pid, SIGKILL, waiting: 2)
     }
 
     /// The stderr lines so far (what the wallet service did, one line per request).
