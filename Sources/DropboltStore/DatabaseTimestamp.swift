@@ -14,14 +14,41 @@ import GRDB
 /// GRDB writes, so comparisons with dates stored by earlier versions stay correct.
 enum DatabaseTimestamp {
     /// `2026-11-23 18:04:05.123` for `date`, rounded to the millisecond as GRDB does.
+    ///
+    /// Written digit by digit into 23 bytes: every store write formats one to three dates, and string
+    /// interpolation of padded numbers showed in profiles of a paid job.
     static func string(from date: Date) -> String {
         let milliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded())
         var seconds = time_t(milliseconds / 1000 - (milliseconds % 1000 < 0 ? 1 : 0))
         let fraction = Int((milliseconds % 1000 + 1000) % 1000)
         var parts = tm()
         gmtime_r(&seconds, &parts)
-        let day =
-            "\((parts.tm_year + 1900).zeroPadded(4))-\((parts.tm_mon + 1).zeroPadded(2))-\(parts.tm_mday.zeroPadded(2))"
+        let year = Int(parts.tm_year) + 1900
+        guard (0...9999).contains(year) else { return paddedText(parts, year: year, fraction: fraction) }
+        return String(unsafeUninitializedCapacity: 23) { text in
+            func put(_ value: Int, width: Int, at offset: Int) {
+                var rest = value
+                for index in stride(from: offset + width - 1, through: offset, by: -1) {
+                    text[index] = UInt8(ascii: "0") + UInt8(rest % 10)
+                    rest /= 10
+                }
+            }
+            put(year, width: 4, at: 0)
+            put(Int(parts.tm_mon) + 1, width: 2, at: 5)
+            put(Int(parts.tm_mday), width: 2, at: 8)
+            put(Int(parts.tm_hour), width: 2, at: 11)
+            put(Int(parts.tm_min), width: 2, at: 14)
+            put(Int(parts.tm_sec), width: 2, at: 17)
+            put(fraction, width: 3, at: 20)
+            (text[4], text[7], text[10]) = (UInt8(ascii: "-"), UInt8(ascii: "-"), UInt8(ascii: " "))
+            (text[13], text[16], text[19]) = (UInt8(ascii: ":"), UInt8(ascii: ":"), UInt8(ascii: "."))
+            return 23
+        }
+    }
+
+    /// The same text for a year outside 0...9999, where the year takes as many digits as it needs.
+    private static func paddedText(_ parts: tm, year: Int, fraction: Int) -> String {
+        let day = "\(year.zeroPadded(4))-\((parts.tm_mon + 1).zeroPadded(2))-\(parts.tm_mday.zeroPadded(2))"
         return "\(day) \(parts.tm_hour.zeroPadded(2)):\(parts.tm_min.zeroPadded(2)):\(parts.tm_sec.zeroPadded(2))."
             + fraction.zeroPadded(3)
     }

@@ -8,7 +8,7 @@ import Testing
 
 /// Our ICU-free date text must be exactly what GRDB writes, or comparisons with stored dates would go wrong.
 struct DatabaseTimestampTests {
-    @Test(arguments: [0.0, 1_496_314_658.123, 1_795_000_000.999, 1_795_000_000.0005, 4_102_444_800.5])
+    @Test(arguments: [0.0, 1_496_314_658.123, 1_795_000_000.999, 1_795_000_000.0005, 4_102_444_800.5, -1.5, -0.0004])
     func matchesGRDBsOwnText(seconds: Double) throws {
         let date = Date(timeIntervalSince1970: seconds)
         let queue = try DatabaseQueue()

@@ -118,6 +118,69 @@ struct StateTransitionTests {
         #expect(!trace[normal...deferred].contains { $0.contains("PRAGMA synchronous = FULL") })
     }
 
+    /// The paid path records the 402's invoice and begins paying in one commit: both transitions inside one durable
+    /// transaction, with what each of the two separate calls would have written.
+    @Test func theInvoiceAndThePayingDecisionShareOneDurableCommit() async throws {
+        let dir = try TemporaryDirectory(prefix: "merged")
+        defer { dir.remove() }
+        let store = try Store.open(stateFolder: dir.path)
+        let id = try #require(try await store.recordIntake([.fixture(1)], at: testDate()).first?.id)
+        let statements = Mutex<[String]>([])
+        try await store.writer.writeWithoutTransaction { db in
+            db.trace(options: .statement) { event in statements.withLock { $0.append("\(event)") } }
+        }
+        let decision = try await store.recordInvoicedAndBeginPaying(
+            jobID: id, from: .queued, rule: "edit", invoice: "lnbc1", paymentHash: Self.hash, amountMsat: 300_000,
+            token: "dG9r", requestPath: "/spool/1.request", requestSHA256: "cd", maxFeeMsat: 2_000,
+            limits: Self.limits, at: testDate(), wallet: "lnbits:x")
+        #expect(decision == .approved)
+        let trace = statements.withLock { $0 }
+        let full = try #require(trace.firstIndex { $0.contains("PRAGMA synchronous = FULL") })
+        let invoiced = try #require(trace.firstIndex { $0.contains("state = 'invoiced'") })
+        let paying = try #require(trace.firstIndex { $0.contains("state = 'paying'") })
+        let commit = try #require(trace[paying...].firstIndex { $0.hasPrefix("COMMIT") })
+        #expect(full < invoiced && invoiced < paying && paying < commit)
+        #expect(trace.filter { $0.hasPrefix("COMMIT") }.count == 1, "\(trace)")
+        let job = try #require(try await store.job(id: id))
+        #expect(job.state == .paying)
+        #expect(job.attempts == 1)
+        #expect(job.credential == "dG9r")
+        #expect(job.requestPath == "/spool/1.request" && job.requestSHA256 == "cd")
+        #expect(try await store.payment(hash: Self.hash)?.wallet == "lnbits:x")
+        #expect(try await store.reservedTotal() == 302_000)
+    }
+
+    /// A refusal in the merged commit still records the invoice (the quote is known), and a job that is no longer in
+    /// the state the caller read is left exactly as it was.
+    @Test func theMergedCommitRecordsARefusalAndChangesNothingOnAConflict() async throws {
+        let dir = try TemporaryDirectory(prefix: "merged")
+        defer { dir.remove() }
+        let store = try Store.open(stateFolder: dir.path)
+        let jobs = try await store.recordIntake([.fixture(1), .fixture(2)], at: testDate())
+        let (heldID, queuedID) = (try #require(jobs.first?.id), try #require(jobs.last?.id))
+        try await store.holdRule(
+            "edit", reason: JobReason(.ruleHeldFeeAboveCap, "fee too high"), paymentHash: nil, at: testDate())
+        let refused = try await store.recordInvoicedAndBeginPaying(
+            jobID: heldID, from: .queued, rule: "edit", invoice: "lnbc1", paymentHash: Self.hash, amountMsat: 300_000,
+            token: "dG9r", maxFeeMsat: 0, limits: Self.limits, at: testDate())
+        guard case .refused(_, .held) = refused else {
+            Issue.record("expected a refusal that holds the job, got \(refused)")
+            return
+        }
+        let held = try #require(try await store.job(id: heldID))
+        #expect(held.state == .held && held.invoice == "lnbc1" && held.attempts == 1)
+        #expect(try await store.payment(hash: Self.hash) == nil)
+
+        await #expect(throws: StoreError.stateConflict) {
+            try await store.recordInvoicedAndBeginPaying(
+                jobID: queuedID, from: .held, rule: "other", invoice: "lnbc2", paymentHash: Self.hash,
+                amountMsat: 1_000, token: "dG9r", maxFeeMsat: 0, limits: Self.limits, at: testDate())
+        }
+        let untouched = try #require(try await store.job(id: queuedID))
+        #expect(untouched.state == .queued && untouched.invoice == nil && untouched.attempts == 0)
+        #expect(try await store.reservedTotal() == 0)
+    }
+
     @Test func aSecondDaemonIsRefusedAndToldTheFirstOnesPid() throws {
         let dir = try TemporaryDirectory(prefix: "lock")
         defer { dir.remove() }

@@ -249,13 +249,13 @@ extension JobProcessor {
                 notBefore: Date.distantFuture, at: now)
             return
         }
-        try await store.recordInvoiced(
-            jobID: id, from: job.state, invoice: invoice.string, paymentHash: invoice.paymentHashHex,
-            amountMsat: amount.rawValue, token: challenge.token, requestPath: request?.path,
-            requestSHA256: request?.sha256, at: now)
         // A stop began while the quote was on its way: start no payment now (the stop would have to wait for it and
         // the paid request); the next start looks the invoice up and asks again.
         if Task.isShuttingDownGracefully {
+            try await store.recordInvoiced(
+                jobID: id, from: job.state, invoice: invoice.string, paymentHash: invoice.paymentHashHex,
+                amountMsat: amount.rawValue, token: challenge.token, requestPath: request?.path,
+                requestSHA256: request?.sha256, at: now)
             try await defer_(
                 id, in: .invoiced, seconds: 0,
                 JobReason(.stopping, "the daemon was stopping before this payment; nothing was paid"))
@@ -263,9 +263,11 @@ extension JobProcessor {
         }
         // Configured sats are at most all bitcoin (checked at load), so this fits; 0 if it somehow does not.
         let maxFee = Millisatoshi(exactlySats: context.configuration.wallet?.maxFeeSats ?? 0) ?? .zero
-        let decision = try await store.beginPaying(
-            jobID: id, rule: rule.name, invoice: invoice.string, paymentHash: invoice.paymentHashHex,
-            amountMsat: amount.rawValue, maxFeeMsat: maxFee.rawValue,
+        // The invoice and the `paying` decision share one durable commit (one fewer per paid job).
+        let decision = try await store.recordInvoicedAndBeginPaying(
+            jobID: id, from: job.state, rule: rule.name, invoice: invoice.string, paymentHash: invoice.paymentHashHex,
+            amountMsat: amount.rawValue, token: challenge.token, requestPath: request?.path,
+            requestSHA256: request?.sha256, maxFeeMsat: maxFee.rawValue,
             limits: BudgetCalendar.limits(for: rule, budget: context.configuration.budget, now: now), at: now,
             boot: BootClock.now(), wallet: wallet.identity)
         if case .refused(let reason, let state) = decision {

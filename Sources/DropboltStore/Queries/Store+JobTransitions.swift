@@ -2,14 +2,6 @@ import DropboltCore
 import Foundation
 import GRDB
 
-/// The outcome of asking to move a job into `paying`.
-public enum PayingDecision: Sendable, Equatable {
-    /// Committed: the job is `paying`, the payment row is `pending`, the reservation is in the ledger.
-    case approved
-    /// Refused before paying; the job is now `held` (until the limit frees up) or `failed`, with the reason.
-    case refused(reason: JobReason, state: JobState)
-}
-
 extension Store {
     /// Jobs a worker can take now, oldest first: `queued` and `held` ones, and jobs interrupted in `invoiced`,
     /// `paying`, `paid` or `fetched` (recovered by their own rules), each only once its `not_before` has passed;
@@ -48,68 +40,27 @@ extension Store {
         requestPath: String? = nil, requestSHA256: String? = nil, at now: Date
     ) async throws {
         try await write("record invoice of job \(jobID)") { db in
-            try Self.transition(
-                db, jobID: jobID, from: state,
-                set: """
-                    state = 'invoiced', invoice = ?, payment_hash = ?, amount_msat = ?, credential = ?, reason = NULL,
-                    reason_code = NULL, not_before = NULL, attempts = attempts + 1,
-                    request_path = COALESCE(?, request_path), request_sha256 = COALESCE(?, request_sha256), updated_at = ?
-                    """,
-                [invoice, paymentHash, amountMsat, token, requestPath, requestSHA256, now.databaseText])
+            try Self.invoiced(
+                db, jobID: jobID, from: state, invoice: invoice, paymentHash: paymentHash, amountMsat: amountMsat,
+                token: token, requestPath: requestPath, requestSHA256: requestSHA256, at: now)
         }
     }
 
-    /// Step 3: checks every limit (``PaymentBudget/decide(amount:maxFee:usage:limits:)``) and, in the same
-    /// transaction, reserves `amount + maxFee` and moves the job from `invoiced` to `paying` with a `pending`
-    /// payment row (DESIGN §5 rules 2 and 7). Nothing is paid here.
-    ///
-    /// Budget sums count spend and fees in the window plus every live reservation, so parallel workers cannot
-    /// overshoot a limit together.
-    /// - Throws: ``StoreError/stateConflict`` when the job is no longer `invoiced` (another process took it).
-    public func beginPaying(
-        jobID: Int64, rule: String, invoice: String, paymentHash: String, amountMsat: Int64, maxFeeMsat: Int64,
-        limits: BudgetLimits, at now: Date, boot: BootInstant? = nil, wallet: String? = nil
-    ) async throws -> PayingDecision {
-        try await durableWrite("begin paying job \(jobID)") { db in
-            // A held rule pays nothing (checked here, in the paying transaction, so no worker slips past a hold).
-            if let reason = try RuleHold.fetchOne(db, rule: rule)?.jobReason {
-                try Self.transition(
-                    db, jobID: jobID, from: .invoiced, set: "state = 'held', reason = ?, reason_code = ?, not_before = ?, updated_at = ?",
-                    [reason.text, reason.code.rawValue, now.addingTimeInterval(Self.ruleHoldRecheck).databaseText, now.databaseText])
-                return .refused(reason: reason, state: .held)
-            }
-            let live = try Self.liveReservations(db, rule: nil)
-            let ruleLive = try Self.liveReservations(db, rule: rule)
-            let usage = BudgetUsage(
-                todayMsat: Self.checkedSum(try Self.spent(db, since: limits.dayStart, rule: nil), live),
-                ruleTodayMsat: Self.checkedSum(try Self.spent(db, since: limits.dayStart, rule: rule), ruleLive),
-                monthMsat: Self.checkedSum(try Self.spent(db, since: limits.monthStart, rule: nil), live))
-            let verdict = PaymentBudget.decide(
-                amount: Millisatoshi(amountMsat), maxFee: Millisatoshi(maxFeeMsat), usage: usage, limits: limits)
-            switch verdict {
-            case .refused(let reason, let retryAt):
-                let state: JobState = retryAt == nil ? .failed : .held
-                try Self.transition(
-                    db, jobID: jobID, from: .invoiced, set: "state = ?, reason = ?, reason_code = ?, not_before = ?, updated_at = ?",
-                    [state, reason.text, reason.code.rawValue, retryAt?.databaseText, now.databaseText])
-                return .refused(reason: reason, state: state)
-            case .approved(let reserve):
-                try Self.transition(
-                    db, jobID: jobID, from: .invoiced,
-                    set: """
-                        state = 'paying', invoice = ?, payment_hash = ?, amount_msat = ?, reason = NULL,
-                        reason_code = NULL, not_before = NULL, updated_at = ?
-                        """,
-                    [invoice, paymentHash, amountMsat, now.databaseText])
-                var payment = PaymentRecord(
-                    jobID: jobID, paymentHash: paymentHash, invoice: invoice, amountMsat: amountMsat, createdAt: now,
-                    bootID: boot?.bootID, bootNanoseconds: boot?.nanoseconds, wallet: wallet)
-                try payment.insert(db)
-                try Self.reserve(
-                    db, jobID: jobID, paymentID: payment.id, rule: rule, amountMsat: reserve.rawValue, at: now)
-                return .approved
-            }
-        }
+    /// The `invoiced` transition of
+    /// ``recordInvoiced(jobID:from:invoice:paymentHash:amountMsat:token:requestPath:requestSHA256:at:)``, inside the
+    /// caller's transaction.
+    static func invoiced(
+        _ db: Database, jobID: Int64, from state: JobState, invoice: String, paymentHash: String, amountMsat: Int64,
+        token: String, requestPath: String?, requestSHA256: String?, at now: Date
+    ) throws {
+        try transition(
+            db, jobID: jobID, from: state,
+            set: """
+                state = 'invoiced', invoice = ?, payment_hash = ?, amount_msat = ?, credential = ?, reason = NULL,
+                reason_code = NULL, not_before = NULL, attempts = attempts + 1,
+                request_path = COALESCE(?, request_path), request_sha256 = COALESCE(?, request_sha256), updated_at = ?
+                """,
+            [invoice, paymentHash, amountMsat, token, requestPath, requestSHA256, now.databaseText])
     }
 
     /// Puts a job back into `paying` for a payment the wallet knows but whose `paying` commit was lost (a power cut
