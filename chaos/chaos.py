@@ -636,6 +636,8 @@ class Checker:
         self.outputs = [dict(row) for row in db.query("SELECT * FROM outputs ORDER BY id")]
         self.ledger = [dict(row) for row in db.query("SELECT * FROM ledger ORDER BY id")]
         self.reservations = [dict(row) for row in db.query("SELECT * FROM reservations ORDER BY id")]
+        self.rule_quarters = [dict(row) for row in db.query("SELECT * FROM rule_spend_by_quarter")]
+        self.quarters = [dict(row) for row in db.query("SELECT * FROM spend_by_quarter")]
         self.lost = self.classify_lost_answers()
 
     def evidence(self, text: str) -> None:
@@ -867,6 +869,21 @@ class Checker:
         table = sum(row["amount_msat"] for row in self.reservations)
         self.report.add("reservations table = the ledger's live reservations", table == live,
                         f"{len(self.reservations)} rows holding {table} msat; ledger {live} msat")
+        # The budget's running totals per quarter-hour (UTC) must hold exactly the ledger's spend and fee rows.
+        by_rule: collections.Counter = collections.Counter()
+        by_quarter: collections.Counter = collections.Counter()
+        for row in self.ledger:
+            if row["kind"] in ("spend", "fee"):
+                moment = datetime.datetime.strptime(row["created_at"][:19], "%Y-%m-%d %H:%M:%S")
+                quarter = int(moment.replace(tzinfo=datetime.timezone.utc).timestamp()) // 900
+                by_rule[(row["rule"], quarter)] += row["amount_msat"]
+                by_quarter[quarter] += row["amount_msat"]
+        stored_by_rule = collections.Counter({(r["rule"], r["quarter"]): r["amount_msat"] for r in self.rule_quarters})
+        stored_by_quarter = collections.Counter({r["quarter"]: r["amount_msat"] for r in self.quarters})
+        self.report.add("quarter-hour spend totals = the ledger's spend and fees", stored_by_rule == by_rule
+                        and stored_by_quarter == by_quarter,
+                        f"{len(self.rule_quarters)} rule quarters, {len(self.quarters)} quarters holding "
+                        f"{sum(stored_by_quarter.values())} msat; ledger {sum(by_quarter.values())} msat")
 
     def check_files(self) -> None:
         run = self.run_

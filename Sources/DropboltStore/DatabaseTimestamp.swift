@@ -18,7 +18,16 @@ enum DatabaseTimestamp {
     /// Written digit by digit into 23 bytes: every store write formats one to three dates, and string
     /// interpolation of padded numbers showed in profiles of a paid job.
     static func string(from date: Date) -> String {
-        let milliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded())
+        string(fromMilliseconds: milliseconds(of: date))
+    }
+
+    /// Milliseconds since 1970 of `date`, rounded as ``string(from:)`` rounds them.
+    static func milliseconds(of date: Date) -> Int64 {
+        Int64((date.timeIntervalSince1970 * 1000).rounded())
+    }
+
+    /// The text of the instant `milliseconds` after 1970, as ``string(from:)`` writes it.
+    static func string(fromMilliseconds milliseconds: Int64) -> String {
         var seconds = time_t(milliseconds / 1000 - (milliseconds % 1000 < 0 ? 1 : 0))
         let fraction = Int((milliseconds % 1000 + 1000) % 1000)
         var parts = tm()

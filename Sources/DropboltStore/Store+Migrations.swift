@@ -192,6 +192,31 @@ extension Store {
                     WHERE kind IN ('spend', 'fee')
                     """)
         }
+        migrator.registerMigration("v9") { db in
+            // Running totals of spend and fees per quarter-hour (UTC), for all rules and per rule, written in the
+            // same transactions as the ledger's spend and fee rows: a payment's three budget sums read at most a
+            // window's quarter-hours (96 a day, ~3,000 a month) instead of every payment in the window
+            // (12 ms per payment at 100,000 jobs a month through the v8 indexes). The ledger stays the record.
+            // A quarter is floor(seconds since 1970 / 900), as SpendQuarter.containing computes it.
+            let quarter = """
+                ((CAST(strftime('%s', created_at) AS INTEGER)
+                  - ((CAST(strftime('%s', created_at) AS INTEGER) % 900) + 900) % 900) / 900)
+                """
+            try db.execute(
+                sql: """
+                    CREATE TABLE spend_by_quarter (
+                        quarter INTEGER PRIMARY KEY, amount_msat INTEGER NOT NULL);
+                    CREATE TABLE rule_spend_by_quarter (
+                        rule TEXT NOT NULL, quarter INTEGER NOT NULL, amount_msat INTEGER NOT NULL,
+                        PRIMARY KEY (rule, quarter)) WITHOUT ROWID;
+                    INSERT INTO spend_by_quarter (quarter, amount_msat)
+                    SELECT \(quarter) AS q, SUM(amount_msat) FROM ledger
+                    WHERE kind IN ('spend', 'fee') GROUP BY q;
+                    INSERT INTO rule_spend_by_quarter (rule, quarter, amount_msat)
+                    SELECT rule, \(quarter) AS q, SUM(amount_msat) FROM ledger
+                    WHERE kind IN ('spend', 'fee') GROUP BY rule, q;
+                    """)
+        }
         return migrator
     }
 }

@@ -21,7 +21,7 @@ struct BinarySmokeTests {
     /// Like ``run(_:)``, with standard error too (kept in a file, so a long one can never block the program).
     static func runKeepingErrors(_ arguments: [String]) throws -> (status: Int32, output: String, errors: String) {
         let errorsFile = FileManager.default.temporaryDirectory.appendingPathComponent("dropbolt-stderr-\(UUID())")
-        FileManager.default.createFile(atPath: errorsFile.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errorsFile.path, contents: nil)
         defer { try? FileManager.default.removeItem(at: errorsFile) }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)

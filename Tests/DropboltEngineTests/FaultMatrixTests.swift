@@ -92,7 +92,7 @@ struct FaultMatrixTests {
             let path = try PaidPathTests.dropImage(harness, "inbox/captions/full.png")
             // Fill the disk: the caption cannot be written once it is paid for.
             let filler = mount.path + "/.filler"
-            FileManager.default.createFile(atPath: filler, contents: nil)
+            _ = FileManager.default.createFile(atPath: filler, contents: nil)
             let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: filler))
             while (try? handle.write(contentsOf: Data(count: 4096))) != nil {}
             try? handle.close()
@@ -116,7 +116,7 @@ struct FaultMatrixTests {
     /// Fills `mount` until the file system refuses more; returns the filler's path.
     private static func fill(_ mount: ScratchMount) throws -> String {
         let filler = mount.path + "/.filler"
-        FileManager.default.createFile(atPath: filler, contents: nil)
+        _ = FileManager.default.createFile(atPath: filler, contents: nil)
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: filler))
         while (try? handle.write(contentsOf: Data(count: 1024))) != nil {}
         try? handle.close()

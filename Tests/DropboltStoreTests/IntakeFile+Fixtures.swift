@@ -1,5 +1,6 @@
 import DropboltStore
 import Foundation
+import GRDB
 
 #if canImport(Glibc)
     import Glibc
@@ -33,4 +34,19 @@ func permissions(of path: String) -> mode_t? {
     var info = stat()
     guard stat(path, &info) == 0 else { return nil }
     return info.st_mode & 0o777
+}
+
+/// Rewinds the closed store in `folder` to before the migrations `identifiers`: runs `undo` (SQL that removes what
+/// they added), forgets them, and closes the file, so the next `Store.open` migrates it again as an older version's
+/// store.
+func rewindMigrations(_ identifiers: [String], in folder: String, undo: String) async throws {
+    let queue = try DatabaseQueue(path: folder + "/" + Store.databaseFileName)
+    try await queue.write { db in
+        try db.execute(sql: undo)
+        try db.execute(
+            sql: "DELETE FROM grdb_migrations WHERE identifier IN (" + identifiers.map { _ in "?" }.joined(separator: ", ")
+                + ")",
+            arguments: StatementArguments(identifiers))
+    }
+    try queue.close()
 }

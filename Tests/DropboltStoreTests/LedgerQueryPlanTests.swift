@@ -5,15 +5,16 @@ import Testing
 
 @testable import DropboltStore
 
-/// The spend sums a payment waits for read an index that holds only spend and fee entries, so their cost follows
-/// the window's spend, not the whole ledger.
+/// The spend sums a payment waits for read the quarter-hour totals by their keys, and the ledger only through an
+/// index that holds only spend and fee entries, for the part of a quarter before the first whole one.
 struct LedgerQueryPlanTests {
     @Test(arguments: [false, true])
     func spendSumsReadOnlyTheirPartialIndex(perRule: Bool) async throws {
         let dir = try TemporaryDirectory(prefix: "plan")
         defer { dir.remove() }
         let store = try Store.open(stateFolder: dir.path)
-        let arguments: StatementArguments = perRule ? ["2026-01-01 00:00:00.000", "edit"] : ["2026-01-01 00:00:00.000"]
+        let window: StatementArguments = ["2026-01-01 00:00:00.001", "2026-01-01 00:15:00.000"]
+        let arguments: StatementArguments = perRule ? window + ["edit"] : window
         let plan = try await store.reader.read { db in
             try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + Store.spentSQL(perRule: perRule), arguments: arguments)
                 .map { String($0["detail"] as String? ?? "") }
@@ -21,5 +22,21 @@ struct LedgerQueryPlanTests {
         }
         let index = perRule ? "ledger_spend_by_rule" : "ledger_spend_by_time"
         #expect(plan.contains("USING COVERING INDEX \(index)") || plan.contains("USING INDEX \(index)"), "\(plan)")
+    }
+
+    @Test(arguments: [false, true])
+    func quarterTotalsAreReadByTheirKeys(perRule: Bool) async throws {
+        let dir = try TemporaryDirectory(prefix: "plan")
+        defer { dir.remove() }
+        let store = try Store.open(stateFolder: dir.path)
+        let sql =
+            perRule
+            ? "SELECT SUM(amount_msat) FROM rule_spend_by_quarter WHERE rule = 'edit' AND quarter >= 1"
+            : "SELECT SUM(amount_msat) FROM spend_by_quarter WHERE quarter >= 1"
+        let plan = try await store.reader.read { db in
+            try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql).map { String($0["detail"] as String? ?? "") }
+                .joined(separator: "; ")
+        }
+        #expect(plan.contains("SEARCH") && plan.contains("PRIMARY KEY"), "\(plan)")
     }
 }

@@ -151,12 +151,7 @@ struct StoreBudgetTests {
             }
         }
         try store.close()
-        let queue = try DatabaseQueue(path: dir.path + "/" + Store.databaseFileName)
-        try await queue.write { db in
-            try db.execute(sql: "DROP TABLE reservations")
-            try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier = 'v7'")
-        }
-        try queue.close()
+        try await rewindMigrations(["v7"], in: dir.path, undo: "DROP TABLE reservations")
         let migrated = try Store.open(stateFolder: dir.path)
         #expect(try await migrated.reservedTotal() == 300_000)
         #expect(try await migrated.reservedTotal(rule: "edit") == 100_000)
