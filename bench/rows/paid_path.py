@@ -54,7 +54,7 @@ def run(ctx) -> Row:
                        f"LNbits {fakes.lnbits}")
     balance_before = fakes.payer_balance_msat()
     results: dict[str, list[dict]] = {name: [] for name in ("dropbolt", "l402kit", "l402kit-2", "shell",
-                                                            "dropbolt-big", "curl")}
+                                                            "curl-small", "dropbolt-big", "curl")}
     paid_jobs = 0
     plan = [("dropbolt", f"dropbolt {small_n} × {size_text(SMALL)}",
              lambda root: clients.dropbolt_drop(root, ctx.binary, fakes, SMALL, small_n)),
@@ -64,6 +64,8 @@ def run(ctx) -> Row:
              lambda root: clients.l402kit_run(root, ctx.bench_python, fakes, SMALL, small_n, 2)),
             ("shell", f"shell pipeline, {small_n} × {size_text(SMALL)}",
              lambda root: clients.shell_run(root, fakes, SMALL, small_n)),
+            ("curl-small", f"curl, {2 * small_n} POSTs of the {size_text(SMALL)} body",
+             lambda root: clients.curl_run(root, fakes, SMALL, small_n)),
             ("dropbolt-big", f"dropbolt {big_n} × {size_text(BIG)}",
              lambda root: clients.dropbolt_drop(root, ctx.binary, fakes, BIG, big_n)),
             ("curl", f"curl, {2 * big_n} POSTs of the {size_text(BIG)} body",
@@ -80,7 +82,7 @@ def run(ctx) -> Row:
                     row.mark_invalid(f"{label}, run {run_index + 1}: {error}")
                     continue
                 servers_after = fakes.cpu_seconds()
-                jobs = small_n if name in ("dropbolt", "l402kit", "l402kit-2", "shell") else big_n
+                jobs = small_n if name in ("dropbolt", "l402kit", "l402kit-2", "shell", "curl-small") else big_n
                 result["servers_ms_per_job"] = {key: (servers_after[key] - servers_before[key]) * 1000 / jobs
                                                 for key in servers_after}
                 paid_jobs += result.get("outputs", 0)
@@ -121,6 +123,12 @@ def run(ctx) -> Row:
                        f"{base_rate:.2f}", f"{rate_ratio:.2f}×", rate_ratio,
                        f"≥ {L402KIT_RATE_GOAL:g}× the client's" if goals else "—",
                        verdict(rate_ratio >= L402KIT_RATE_GOAL) if goals else "—"))
+    # The floor under any client: the two uploads of a job alone, in C, with nothing paid and nothing recorded.
+    if results["curl-small"]:
+        floor_cpu = med(results["curl-small"], "cpu_ms_per_job")
+        row.add(Figure(f"{small}: CPU ms per job", ours_cpu, f"{ours_cpu:.1f}",
+                       "curl, the same body POSTed twice per job (HTTP only)", floor_cpu, f"{floor_cpu:.2f}",
+                       f"{ours_cpu / floor_cpu:.2f}×", ours_cpu / floor_cpu))
     big_cpu, big_rate = med(big, "cpu_ms_per_job"), med(big, "jobs_per_s")
     curl_name = "curl, the same body POSTed twice per job"
     curl = results["curl"]
@@ -135,16 +143,22 @@ def run(ctx) -> Row:
                        verdict="ERROR"))
     row.add(Figure(f"{size_text(BIG)}: jobs/s", big_rate, f"{big_rate:.2f}"))
 
-    row.details += [run_detail(label, results[name]) for name, label, _ in plan if results[name] and name != "curl"]
+    row.details += [run_detail(label, results[name]) for name, label, _ in plan
+                    if results[name] and not name.startswith("curl")]
     # What the servers themselves spend per job bounds every client's rate: LNbits is one Python process.
     for name, label, _ in plan:
-        if results[name] and name != "curl":
+        if results[name] and not name.startswith("curl"):
             lnbits_ms = med([r["servers_ms_per_job"] for r in results[name]], "lnbits")
             provider_ms = med([r["servers_ms_per_job"] for r in results[name]], "provider")
             row.details.append(f"servers' CPU per job during {label}: LNbits {lnbits_ms:.1f} ms, fake provider "
                                f"{provider_ms:.1f} ms (LNbits alone caps any client at ~{1000 / lnbits_ms:.0f} "
                                "jobs/s on one core)" if lnbits_ms > 0 else
                                f"servers' CPU per job during {label}: not measured")
+    if results["curl-small"]:
+        row.details.append(f"curl, {size_text(SMALL)}: {2 * small_n} POSTs of the same "
+                           f"{results['curl-small'][0]['body_bytes'] / 1e3:.0f} KB JSON body over one connection per "
+                           "run, each answered 402; curl CPU per job "
+                           + ", ".join(f"{r['cpu_ms_per_job']:.2f}" for r in results["curl-small"]) + " ms")
     if curl:
         row.details.append(f"curl: {2 * big_n} POSTs of the same {curl[0]['body_bytes'] / 1e6:.2f} MB JSON body over "
                            "one connection per run, each answered 402 (a new LNbits invoice), took "
