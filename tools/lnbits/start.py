@@ -112,6 +112,9 @@ def clean_environment(data_dir):
             # No fiat rates: with no network, each lookup builds six TLS contexts and fails (about 0.4 s of
             # CPU per invoice, measured with py-spy), which made every payment in the tests cost half a second.
             "LNBITS_EXCHANGE_RATE_PROVIDERS": "[]",
+            # Nor the price aggregator (price.lnbits.com, on by default since 1.x): every invoice and payment
+            # built an HTTPS client for it and failed, 42% of LNbits' CPU per paid job (py-spy, bench row d).
+            "LNBITS_PRICE_AGGREGATOR_ENABLED": "false",
             "PYTHONUNBUFFERED": "1",
         }
     )
