@@ -198,7 +198,8 @@ struct DatabaseLockedTests {
     @Test func filesArrivingWhileAnotherProcessLocksTheDatabaseAreQueuedWhenItIsReleased() async throws {
         let harness = try DaemonHarness(rescanMinutes: 0)
         defer { harness.directory.remove() }
-        try await harness.withDaemon { _ in
+        let records = LogRecords()
+        try await harness.withDaemon(logRecords: records) { _ in
             let database = try harness.configuration().stateFolder + "/" + Store.databaseFileName
             let locker = Process()
             locker.executableURL = URL(fileURLWithPath: "/usr/bin/env")
@@ -215,10 +216,13 @@ struct DatabaseLockedTests {
             let path = try PaidPathTests.dropImage(harness, "inbox/products/locked.png")
             locker.waitUntilExit()
             #expect(locker.terminationStatus == 0)
-            // Busy timeout 5 s, retry 5 s later; well before any periodic rescan (none is configured here).
+            // Busy timeout 5 s, then a rescan 1 s later (5 s scaled by the harness); well before any periodic
+            // rescan (none is configured here).
             let jobs = try await harness.waitForJobs(1, timeout: .seconds(40))
             #expect(jobs.map(\.path) == [path])
         }
+        // The batch really failed on the lock and the rescan recorded it (not a write that outwaited the lock).
+        #expect(records.all.contains { $0.message.hasPrefix("could not record new files; scanning again in 1.0 s") })
     }
 }
 

@@ -25,7 +25,8 @@ public struct Daemon: Sendable {
         public var handleSignals: Bool
         /// Run the pipeline (quote, pay, fetch, write). False only watches and queues (`--queue-only`).
         public var processJobs: Bool
-        /// Multiplies the pipeline's hold and retry waits (``PipelineContext/waitScale``); tests only.
+        /// Multiplies the pipeline's hold and retry waits (``PipelineContext/waitScale``) and the intake's pause
+        /// before rescanning after a failed batch; tests only.
         var waitScale: Double = 1
 
         /// Creates options; the defaults are those of `dropbolt run`.
@@ -129,7 +130,7 @@ public struct Daemon: Sendable {
             onFirstReconcile: { _ in
                 notifier?.send(readyMessage)
                 ProcessMemory.giveBackFreeMemory()
-            }, metrics: metrics, newWork: newWork)
+            }, metrics: metrics, newWork: newWork, retryPauseSeconds: 5 * options.waitScale)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: WatchService(watcher: watcher), serviceName: "watch"),
             .init(

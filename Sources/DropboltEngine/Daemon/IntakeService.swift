@@ -17,6 +17,8 @@ struct IntakeService: Service {
     var metrics: DaemonMetrics?
     /// Rung when jobs were queued, so the pipeline starts them at once.
     var newWork: WorkSignal?
+    /// Seconds to wait before rescanning after a batch could not be recorded (scaled down in tests).
+    var retryPauseSeconds: Double = 5
 
     func run() async throws {
         let intake = try await Intake(store: store, ruleBook: ruleBook, logger: logger, metrics: metrics)
@@ -40,9 +42,9 @@ struct IntakeService: Service {
                     // for the periodic rescan (an hour by default); the pause also keeps a busy database from
                     // being retried in a tight loop.
                     logger.error(
-                        "could not record new files; scanning again in 5 s",
+                        "could not record new files; scanning again in \(retryPauseSeconds) s",
                         metadata: ["error": "\(error)", "files.count": "\(files.count)"])
-                    try? await Task.sleep(for: .seconds(5))
+                    try? await Task.sleep(for: .seconds(retryPauseSeconds))
                     watcher.requestRescan()
                 }
             case .controlChanged(let path):
