@@ -29,12 +29,10 @@ struct LedgerQueryPlanTests {
         let dir = try TemporaryDirectory(prefix: "plan")
         defer { dir.remove() }
         let store = try Store.open(stateFolder: dir.path)
-        let sql =
-            perRule
-            ? "SELECT SUM(amount_msat) FROM rule_spend_by_quarter WHERE rule = 'edit' AND quarter >= 1"
-            : "SELECT SUM(amount_msat) FROM spend_by_quarter WHERE quarter >= 1"
+        let arguments: StatementArguments = perRule ? ["edit", 1] : [1]
         let plan = try await store.reader.read { db in
-            try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql).map { String($0["detail"] as String? ?? "") }
+            try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + Store.quarterSumSQL(perRule: perRule), arguments: arguments)
+                .map { String($0["detail"] as String? ?? "") }
                 .joined(separator: "; ")
         }
         #expect(plan.contains("SEARCH") && plan.contains("PRIMARY KEY"), "\(plan)")

@@ -106,6 +106,24 @@ struct SpendTotalsTests {
         #expect(all == ledger && perRule == ledger)
     }
 
+    /// The totals follow the ledger whoever writes it: a spend row inserted by hand (or by a record type) counts.
+    @Test func aLedgerRowWrittenAnyWayIsInTheTotals() async throws {
+        let dir = try TemporaryDirectory(prefix: "quarters")
+        defer { dir.remove() }
+        let store = try Store.open(stateFolder: dir.path)
+        let id = try #require(try await store.recordIntake([.fixture(1)], at: Self.quarterStart).first?.id)
+        try await store.writer.write { db in
+            for (kind, amount, offset) in [("spend", 5_000, 1.5), ("fee", 40, 2.0), ("reserve", 9_000, 2.5)] {
+                try db.execute(
+                    sql: "INSERT INTO ledger (job_id, rule, kind, amount_msat, created_at) VALUES (?, 'edit', ?, ?, ?)",
+                    arguments: [id, kind, amount, Self.quarterStart.addingTimeInterval(offset).databaseText])
+            }
+        }
+        #expect(try await store.spentTotal(since: Self.quarterStart) == 5_040)
+        #expect(try await store.spentTotal(since: Self.quarterStart, rule: "edit") == 5_040)
+        #expect(try await store.spentTotal(since: Self.quarterStart.addingTimeInterval(1.75), rule: "edit") == 40)
+    }
+
     @Test func theMigrationBuildsTheTotalsFromAnEarlierLedger() async throws {
         let dir = try TemporaryDirectory(prefix: "quarters")
         defer { dir.remove() }
@@ -117,7 +135,8 @@ struct SpendTotalsTests {
         try store.close()
         // As a v8 store holds it: the ledger only.
         try await rewindMigrations(
-            ["v9"], in: dir.path, undo: "DROP TABLE spend_by_quarter; DROP TABLE rule_spend_by_quarter")
+            ["v9"], in: dir.path,
+            undo: "DROP TRIGGER ledger_spend_totals; DROP TABLE spend_by_quarter; DROP TABLE rule_spend_by_quarter")
         let migrated = try Store.open(stateFolder: dir.path)
         let rebuilt = try migrated.reader.read { db in
             try Row.fetchAll(db, sql: "SELECT rule, quarter, amount_msat FROM rule_spend_by_quarter ORDER BY 1, 2")

@@ -17,12 +17,9 @@ extension Store {
         let firstQuarter = SpendQuarter.first(atOrAfter: startMilliseconds)
         let whole =
             if let rule {
-                try db.cachedInt64(
-                    "SELECT COALESCE(SUM(amount_msat), 0) FROM rule_spend_by_quarter WHERE rule = ? AND quarter >= ?",
-                    [rule, firstQuarter])
+                try db.cachedInt64(quarterSumSQL(perRule: true), [rule, firstQuarter])
             } else {
-                try db.cachedInt64(
-                    "SELECT COALESCE(SUM(amount_msat), 0) FROM spend_by_quarter WHERE quarter >= ?", [firstQuarter])
+                try db.cachedInt64(quarterSumSQL(perRule: false), [firstQuarter])
             }
         let boundary = SpendQuarter.startMilliseconds(of: firstQuarter)
         guard boundary > startMilliseconds else { return whole }
@@ -31,6 +28,13 @@ extension Store {
         ]
         if let rule { arguments += [rule] }
         return checkedSum(whole, try db.cachedInt64(spentSQL(perRule: rule != nil), arguments))
+    }
+
+    /// The sum of whole quarter-hours from a first one, for ``spent(_:since:rule:)``: arguments (rule,) quarter.
+    static func quarterSumSQL(perRule: Bool) -> String {
+        perRule
+            ? "SELECT COALESCE(SUM(amount_msat), 0) FROM rule_spend_by_quarter WHERE rule = ? AND quarter >= ?"
+            : "SELECT COALESCE(SUM(amount_msat), 0) FROM spend_by_quarter WHERE quarter >= ?"
     }
 
     /// The ledger query behind the part of ``spent(_:since:rule:)`` before the first whole quarter-hour. Its
@@ -71,33 +75,20 @@ extension Store {
         try append(db, jobID: jobID, paymentID: nil, rule: rule, kind: .release, amountMsat: live, at: now)
     }
 
-    /// Appends one ledger row (through the statement cache; the record type's encoder cost more than the insert),
-    /// and adds spend and fees to their quarter-hour's running totals in the same transaction.
+    /// Appends one ledger row (through the statement cache; the record type's encoder cost more than the insert).
+    /// Spend and fee rows are added to their quarter-hour's running totals by the `ledger_spend_totals` trigger
+    /// (migration v9), in the same statement, whoever writes the row.
     static func append(
         _ db: Database, jobID: Int64, paymentID: Int64?, rule: String, kind: LedgerKind, amountMsat: Int64, at now: Date
     ) throws {
         try db.executeCached(
             "INSERT INTO ledger (job_id, payment_id, rule, kind, amount_msat, created_at) VALUES (?, ?, ?, ?, ?, ?)",
             [jobID, paymentID, rule, kind, amountMsat, now.databaseText])
-        guard kind == .spend || kind == .fee else { return }
-        let quarter = SpendQuarter.containing(DatabaseTimestamp.milliseconds(of: now))
-        try db.executeCached(
-            """
-            INSERT INTO spend_by_quarter (quarter, amount_msat) VALUES (?, ?)
-            ON CONFLICT(quarter) DO UPDATE SET amount_msat = amount_msat + excluded.amount_msat
-            """,
-            [quarter, amountMsat])
-        try db.executeCached(
-            """
-            INSERT INTO rule_spend_by_quarter (rule, quarter, amount_msat) VALUES (?, ?, ?)
-            ON CONFLICT(rule, quarter) DO UPDATE SET amount_msat = amount_msat + excluded.amount_msat
-            """,
-            [rule, quarter, amountMsat])
     }
 }
 
 /// Quarter-hours since 1970 (UTC), the unit of the spend totals: quarter `q` holds the instants from `q × 900 s`
-/// up to, not including, `(q + 1) × 900 s`.
+/// up to, not including, `(q + 1) × 900 s`. The v9 trigger computes the same quarter from a row's `created_at`.
 enum SpendQuarter {
     /// Milliseconds in a quarter-hour.
     static let milliseconds: Int64 = 900_000
