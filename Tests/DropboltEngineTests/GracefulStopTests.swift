@@ -1,8 +1,12 @@
+import AsyncHTTPClient
 import DropboltCore
 import DropboltEngine
+import DropboltLightning
+import DropboltStore
 import DropboltTesting
 import Foundation
 import Glibc
+import HTTPTypes
 import Synchronization
 import Testing
 
@@ -131,5 +135,62 @@ struct GracefulStopTests {
             try await CrashTests.expectExactlyOnce(
                 rig, path: path, output: harness.inbox + "/stop.nobg.png", balanceBefore: before)
         }
+    }
+
+    /// A stop that begins while the unpaid request is out: the 402 that comes back afterwards is recorded and nothing
+    /// is paid (the stop would otherwise wait for a payment and a paid request); the next start asks again and pays
+    /// exactly once.
+    @Test func aStopDuringTheQuotePaysNothingAndTheNextStartFinishesTheJob() async throws {
+        let lnbits = try await LNbitsServer.forTest()
+        let fake = try await FakeSats4AI.start(lnbits: lnbits)
+        // Holds the unpaid requests (no credential yet) on their way to the provider.
+        let quotes = try await HoldingProxy.start(target: fake.url) {
+            $0.method == .post && $0.headerFields[.authorization] == nil
+        }
+        let keyFolder = try TemporaryDirectory(prefix: "key")
+        defer { keyFolder.remove() }
+        let keyFile = try keyFolder.write("wallet.key", contents: lnbits.payer.adminkey + "\n")
+        let harness = try DaemonHarness(
+            extraConfig: "wallet:\n  kind: lnbits\n  url: \(lnbits.url)\n  key_file: \(keyFile)\n",
+            providerURL: quotes.url)
+        defer { harness.directory.remove() }
+        let wallet = LNbitsWallet(url: lnbits.url, adminKey: lnbits.payer.adminkey, httpClient: .shared)
+        let rig = CrashTests.Rig(
+            world: PaidPathTests.World(lnbits: lnbits, provider: fake, harness: harness, wallet: wallet), proxy: quotes)
+        do {
+            let before = try await rig.world.payerBalance()
+            quotes.hold()
+            let daemon = try CrashTests.DaemonProcess(harness, name: "daemon")
+            try await daemon.waitUntilWatching()
+            let path = try PaidPathTests.dropImage(harness, "inbox/products/quote.png")
+            try await waitUntil(timeout: .seconds(60), what: "the unpaid request to be held") { quotes.heldCount == 1 }
+            kill(daemon.process.processIdentifier, SIGTERM)
+            try await waitUntil(timeout: .seconds(10), what: "the stop to reach the pipeline") {
+                daemon.log.split(separator: "\n").contains {
+                    $0.contains("Triggering graceful shutdown for service") && $0.contains("pipeline")
+                }
+            }
+            quotes.release()
+            try await waitUntil(timeout: .seconds(30), what: "the daemon to exit") { !daemon.process.isRunning }
+            #expect(daemon.process.terminationStatus == 0)
+            let stopped = try #require(try await harness.jobs().first, "\(daemon.log)")
+            #expect(stopped.state == .invoiced, "\(daemon.log)")
+            #expect(stopped.reasonCode == .stopping)
+            #expect(stopped.invoice != nil)
+            #expect(try await rig.world.outgoingPayments().isEmpty)
+            #expect(try await rig.world.payerBalance() == before)
+
+            let again = try CrashTests.DaemonProcess(harness, name: "again")
+            try await CrashTests.expectExactlyOnce(
+                rig, path: path, output: harness.inbox + "/quote.nobg.png", balanceBefore: before)
+            kill(again.process.processIdentifier, SIGTERM)
+            try await waitUntil(timeout: .seconds(30), what: "the second daemon to exit") { !again.process.isRunning }
+        } catch {
+            await quotes.stop()
+            await fake.stop()
+            throw error
+        }
+        await quotes.stop()
+        await fake.stop()
     }
 }
