@@ -11,7 +11,8 @@ import Testing
 /// started again; every job must finish with exactly one payment and one output.
 @Suite(.serialized)
 struct CrashTests {
-    /// LNbits, the fake provider, a holding proxy in front of LNbits' payment endpoint, and a config for them.
+    /// LNbits, the fake provider, a holding proxy (in front of LNbits' payment endpoint, or of the provider's unpaid
+    /// requests), and a config for them.
     struct Rig {
         let world: PaidPathTests.World
         let proxy: HoldingProxy
@@ -19,22 +20,30 @@ struct CrashTests {
         var harness: DaemonHarness { world.harness }
     }
 
-    static func withRig(_ body: (Rig) async throws -> Void) async throws {
+    /// With `holdingQuotes`, the proxy stands in front of the provider instead and holds its unpaid requests (no
+    /// credential yet); the wallet is LNbits itself.
+    static func withRig(holdingQuotes: Bool = false, _ body: (Rig) async throws -> Void) async throws {
         let lnbits = try await LNbitsServer.forTest()
         var cleanups: [@Sendable () async -> Void] = []
         do {
             let fake = try await FakeSats4AI.start(lnbits: lnbits)
             cleanups.insert({ await fake.stop() }, at: 0)
-            let proxy = try await HoldingProxy.start(target: lnbits.url) {
-                $0.method == .post && ($0.path ?? "").hasPrefix("/api/v1/payments")
-            }
+            let proxy =
+                holdingQuotes
+                ? try await HoldingProxy.start(target: fake.url) {
+                    $0.method == .post && $0.headerFields[.authorization] == nil
+                }
+                : try await HoldingProxy.start(target: lnbits.url) {
+                    $0.method == .post && ($0.path ?? "").hasPrefix("/api/v1/payments")
+                }
             cleanups.insert({ await proxy.stop() }, at: 0)
             let keyFolder = try TemporaryDirectory(prefix: "key")
             defer { keyFolder.remove() }
             let keyFile = try keyFolder.write("wallet.key", contents: lnbits.payer.adminkey + "\n")
+            let walletURL = holdingQuotes ? lnbits.url : proxy.url
             let harness = try DaemonHarness(
-                extraConfig: "wallet:\n  kind: lnbits\n  url: \(proxy.url)\n  key_file: \(keyFile)\n",
-                providerURL: fake.url)
+                extraConfig: "wallet:\n  kind: lnbits\n  url: \(walletURL)\n  key_file: \(keyFile)\n",
+                providerURL: holdingQuotes ? proxy.url : fake.url)
             defer { harness.directory.remove() }
             let wallet = LNbitsWallet(url: lnbits.url, adminKey: lnbits.payer.adminkey, httpClient: .shared)
             try await body(

@@ -1,12 +1,9 @@
-import AsyncHTTPClient
 import DropboltCore
 import DropboltEngine
-import DropboltLightning
 import DropboltStore
 import DropboltTesting
 import Foundation
 import Glibc
-import HTTPTypes
 import Synchronization
 import Testing
 
@@ -141,23 +138,9 @@ struct GracefulStopTests {
     /// is paid (the stop would otherwise wait for a payment and a paid request); the next start asks again and pays
     /// exactly once.
     @Test func aStopDuringTheQuotePaysNothingAndTheNextStartFinishesTheJob() async throws {
-        let lnbits = try await LNbitsServer.forTest()
-        let fake = try await FakeSats4AI.start(lnbits: lnbits)
-        // Holds the unpaid requests (no credential yet) on their way to the provider.
-        let quotes = try await HoldingProxy.start(target: fake.url) {
-            $0.method == .post && $0.headerFields[.authorization] == nil
-        }
-        let keyFolder = try TemporaryDirectory(prefix: "key")
-        defer { keyFolder.remove() }
-        let keyFile = try keyFolder.write("wallet.key", contents: lnbits.payer.adminkey + "\n")
-        let harness = try DaemonHarness(
-            extraConfig: "wallet:\n  kind: lnbits\n  url: \(lnbits.url)\n  key_file: \(keyFile)\n",
-            providerURL: quotes.url)
-        defer { harness.directory.remove() }
-        let wallet = LNbitsWallet(url: lnbits.url, adminKey: lnbits.payer.adminkey, httpClient: .shared)
-        let rig = CrashTests.Rig(
-            world: PaidPathTests.World(lnbits: lnbits, provider: fake, harness: harness, wallet: wallet), proxy: quotes)
-        do {
+        try await CrashTests.withRig(holdingQuotes: true) { rig in
+            let harness = rig.harness
+            let quotes = rig.proxy
             let before = try await rig.world.payerBalance()
             quotes.hold()
             let daemon = try CrashTests.DaemonProcess(harness, name: "daemon")
@@ -185,12 +168,6 @@ struct GracefulStopTests {
                 rig, path: path, output: harness.inbox + "/quote.nobg.png", balanceBefore: before)
             kill(again.process.processIdentifier, SIGTERM)
             try await waitUntil(timeout: .seconds(30), what: "the second daemon to exit") { !again.process.isRunning }
-        } catch {
-            await quotes.stop()
-            await fake.stop()
-            throw error
         }
-        await quotes.stop()
-        await fake.stop()
     }
 }
