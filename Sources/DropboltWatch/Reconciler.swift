@@ -58,7 +58,7 @@ struct Reconciler {
             {
                 summary.unchangedFolders += 1
                 collecting?.append(stamp)
-                if recursive { stack.append(contentsOf: stampChildren[folder] ?? []) }
+                if recursive { stack.append(contentsOf: (stampChildren[folder] ?? []).reversed()) }
                 continue
             }
             let listing = DirectoryScanner.list(folder, accepts: accepts)
@@ -71,7 +71,8 @@ struct Reconciler {
                 FolderStamp(
                     path: folder, parent: parent, mtimeNanoseconds: status.mtimeNanoseconds, inode: status.inode,
                     skippable: everyFileSettled && Settler.isQuietSince(status, for: .seconds(2), mtimeOnly: true)))
-            if recursive { stack.append(contentsOf: listing.folders) }
+            // Reversed onto the stack, so the walk goes down in name order.
+            if recursive { stack.append(contentsOf: listing.folders.reversed()) }
             visitor.folderDone()
         }
     }
@@ -80,6 +81,7 @@ struct Reconciler {
         stamps = Dictionary(list.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
         stampChildren = [:]
         for stamp in list { if let parent = stamp.parent { stampChildren[parent, default: []].append(stamp.path) } }
+        for parent in stampChildren.keys { stampChildren[parent]?.sort() }
     }
 
     private static func parentFolder(of path: String) -> String {

@@ -52,9 +52,12 @@ struct Settler {
         return false
     }
 
-    /// Makes ready the files whose quiet period passed unchanged; restarts the others; drops vanished ones.
+    /// Makes ready the files whose quiet period passed unchanged (in path order, not the table's); restarts the
+    /// others; drops vanished ones.
     mutating func sweep(now: ContinuousClock.Instant) {
         var earliest: ContinuousClock.Instant?
+        var settled: [FileReady] = []
+        defer { ready.append(contentsOf: settled.sorted { $0.path < $1.path }) }
         for (path, entry) in pending {
             let due = entry.lastChange + settle
             guard due <= now else {
@@ -67,7 +70,7 @@ struct Settler {
             }
             if current.sameContentStamp(as: entry.status) {
                 pending.removeValue(forKey: path)
-                ready.append(current.ready(path: path, cause: entry.cause))
+                settled.append(current.ready(path: path, cause: entry.cause))
             } else {
                 pending[path] = Pending(status: current, lastChange: now, cause: entry.cause)
                 let next = now + settle

@@ -9,6 +9,29 @@ import Testing
 /// Files arriving the ways real programs deliver them become exactly one queued job per rule, on real inotify.
 @Suite(.serialized)
 struct WatchToJobTests {
+    /// Files already in place are queued in name order, whatever order the file system lists them in (ext4 lists by
+    /// hash): what a person expects of an archive, and the order the store's path index is written fastest in.
+    /// Files ready when the walk meets them come folder by folder (its files, then its subfolders); files that had
+    /// to settle first (here: just touched) come in path order.
+    @Test(arguments: [0.0, 0.3])
+    func filesFoundByTheStartUpScanAreQueuedInNameOrder(settleSeconds: Double) async throws {
+        let harness = try DaemonHarness(settleSeconds: settleSeconds)
+        defer { harness.directory.remove() }
+        let names = [
+            "zebra.jpg", "b/2.jpg", "a.jpg", "b/10.jpg", "b/1.jpg", "m/z/x.jpg", "Q.jpg", "m/a.jpg", "b.jpg", "aa/c.jpg",
+        ]
+        for (index, name) in names.enumerated() {
+            _ = try harness.directory.write("inbox/products/" + name, bytes: 10 + index)
+        }
+        let daemon = try await harness.start(once: true)
+        try await daemon.task.value
+        let queued = try await harness.jobs().sorted { ($0.id ?? 0) < ($1.id ?? 0) }.map(\.path)
+        let walkOrder = [
+            "Q.jpg", "a.jpg", "b.jpg", "zebra.jpg", "aa/c.jpg", "b/1.jpg", "b/10.jpg", "b/2.jpg", "m/a.jpg", "m/z/x.jpg",
+        ].map { harness.inbox + "/" + $0 }
+        #expect(queued == (settleSeconds == 0 ? walkOrder : walkOrder.sorted()))
+    }
+
     @Test func copiedFileBecomesOneJob() async throws {
         let harness = try DaemonHarness()
         defer { harness.directory.remove() }
