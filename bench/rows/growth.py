@@ -47,22 +47,40 @@ def once(ctx, argv: list[str], root, name: str, total: int) -> dict:
     return result
 
 
-def measure(ctx, total: int, runs: int) -> dict:
+def prepare(ctx, total: int) -> dict:
+    """The tree of `total` files, a daemon folder watching it with a rule newer than every file (each is recorded,
+    none queued), and the `run --once` command line."""
     tree = ctx.tree(total)
     root = ctx.tmp / f"g-{total}"
     config = make_daemon_tree(root)
-    write_rule(root, watch=str(tree))  # newer than every file: each is recorded, none queued
+    write_rule(root, watch=str(tree))
     argv = [str(ctx.binary), "run", "--once", "--config", str(config), "--log-level", "warning"]
-    log(f"(g) {total:,} files: {runs} first scans (fresh state each), then {runs} rescans")
-    firsts = []
+    return {"total": total, "root": root, "config": config, "argv": argv, "firsts": [], "rescans": []}
+
+
+def scans(ctx, setups: list[dict], runs: int) -> None:
+    """`runs` first scans (fresh state each), then `runs` rescans, of every size in turn: round by round, so a
+    drift of the machine's speed while the row runs (minutes of ±15% on these VMs) falls on every size alike
+    instead of on the 100k figure alone."""
+    log(f"(g) {runs} rounds of first scans of " + ", ".join(f"{s['total']:,}" for s in setups) + " files")
     for i in range(runs):
-        shutil.rmtree(root / "state", ignore_errors=True)
-        firsts.append(once(ctx, argv, root, f"first-{i}", total))
-    status = dropbolt_status(ctx.binary, config)
-    if status.get("files") != total or sum(status.get("jobs", {}).values()) != 0:
-        raise HarnessError(f"after the first scan of {total} files: files={status.get('files')}, "
-                           f"jobs={status.get('jobs')} (expected {total} files and no job)")
-    rescans = [once(ctx, argv, root, f"rescan-{i}", total) for i in range(runs)]
+        for setup in setups:
+            shutil.rmtree(setup["root"] / "state", ignore_errors=True)
+            setup["firsts"].append(once(ctx, setup["argv"], setup["root"], f"first-{i}", setup["total"]))
+    for setup in setups:
+        status = dropbolt_status(ctx.binary, setup["config"])
+        total = setup["total"]
+        if status.get("files") != total or sum(status.get("jobs", {}).values()) != 0:
+            raise HarnessError(f"after the first scan of {total} files: files={status.get('files')}, "
+                               f"jobs={status.get('jobs')} (expected {total} files and no job)")
+    log(f"(g) {runs} rounds of rescans")
+    for i in range(runs):
+        for setup in setups:
+            setup["rescans"].append(once(ctx, setup["argv"], setup["root"], f"rescan-{i}", setup["total"]))
+
+
+def measure(ctx, setup: dict) -> dict:
+    root, config, firsts, rescans = setup["root"], setup["config"], setup["firsts"], setup["rescans"]
     with Daemon(ctx.binary, config, queue_only=False) as daemon:
         started = time.monotonic()
         daemon.wait_ready(timeout_s=ONCE_TIMEOUT_S)
@@ -92,15 +110,18 @@ METRICS = [  # key, label, format
 
 
 def run(ctx) -> Row:
-    # Five runs: the 10k first scan takes ~0.15 s, and with three its median moved the line through 1k and 10k by
-    # up to 20% between runs (1.17x, 1.04x, 0.85x "linear" on one binary).
-    sizes, runs = ctx.scale([1_000, 10_000, 100_000], [100, 1_000, 10_000]), ctx.scale(5, 1)
+    # Seven rounds: the 10k first scan takes ~0.15 s, and with three its median moved the line through 1k and 10k by
+    # up to 20% between runs (1.17x, 1.04x, 0.85x "linear" on one binary); the sizes take turns (see scans()).
+    sizes, runs = ctx.scale([1_000, 10_000, 100_000], [100, 1_000, 10_000]), ctx.scale(7, 1)
     row = Row(KEY, "(g) growth, " + " / ".join(k(n) for n in sizes) + " files",
               method=f"`dropbolt run --once` on a fresh state (first scan) and on the recorded state (rescan), median "
-              f"of {runs}, wall time from wait4 and peak RSS from GNU time; a daemon started on that state, VmRSS "
-              f"{SETTLE_S:g} s after its start-up scan; then the database's size after a WAL checkpoint. Baseline: "
+              f"of {runs} rounds taking the sizes in turn, wall time from wait4 and peak RSS from GNU time; a daemon "
+              f"started on that state, VmRSS {SETTLE_S:g} s after its start-up scan; then the database's size after a "
+              f"WAL checkpoint. Baseline: "
               f"the straight line through the {k(sizes[0])} and {k(sizes[1])} figures, at {k(sizes[2])}")
-    samples = {n: measure(ctx, n, runs) for n in sizes}
+    setups = [prepare(ctx, n) for n in sizes]
+    scans(ctx, setups, runs)
+    samples = {setup["total"]: measure(ctx, setup) for setup in setups}
     low, mid, high = sizes
     for key, label, fmt in METRICS:
         values = [samples[n][key] for n in sizes]
