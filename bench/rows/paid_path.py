@@ -45,7 +45,8 @@ def run_detail(name: str, runs: list[dict]) -> str:
 
 
 def run(ctx) -> Row:
-    runs, small_n, big_n = ctx.scale(3, 1), ctx.scale(40, 6), ctx.scale(10, 2)
+    # Five runs: CPU per job moved 3.2-4.8 ms between the three runs of one bench on this VM.
+    runs, small_n, big_n = ctx.scale(5, 1), ctx.scale(40, 6), ctx.scale(10, 2)
     row = Row(KEY, f"(d) paid path, analyze: {small_n} × {size_text(SMALL)}, {big_n} × {size_text(BIG)}",
               method=f"median of {runs} runs, each client on its own fresh tree, one dropbolt-fakes for all")
     log("(d) starting dropbolt-fakes (LNbits + fake provider)")
