@@ -21,15 +21,12 @@ struct MoneySafetyTests {
         _ writer: Store, job: JobRecord, hash: String, token: String, at moment: Date, wallet: String? = nil
     ) async throws {
         let id = try #require(job.id)
-        try await writer.recordInvoiced(
-            jobID: id, from: .queued, invoice: "lnbc3u1", paymentHash: hash, amountMsat: 300_000, token: token,
-            at: Date())
         let limits = BudgetLimits(
             perImageMsat: .max, ruleDailyMsat: nil, dailyMsat: .max, monthlyMsat: .max, dayStart: .distantPast,
             monthStart: .distantPast, nextDay: .distantFuture, nextMonth: .distantFuture)
-        _ = try await writer.beginPaying(
-            jobID: id, rule: job.rule, invoice: "lnbc3u1", paymentHash: hash, amountMsat: 300_000, maxFeeMsat: 0,
-            limits: limits, at: moment, wallet: wallet)
+        _ = try await writer.recordInvoicedAndBeginPaying(
+            jobID: id, from: .queued, rule: job.rule, invoice: "lnbc3u1", paymentHash: hash, amountMsat: 300_000,
+            token: token, maxFeeMsat: 0, limits: limits, at: moment, wallet: wallet)
     }
 
     // MARK: One daemon per state folder

@@ -33,18 +33,19 @@ struct StateTransitionTests {
         let outcomes = await withTaskGroup(of: Bool.self) { group in
             for store in [first, second] {
                 group.addTask {
-                    (try? await store.beginPaying(
-                        jobID: id, rule: "edit", invoice: "lnbc1", paymentHash: Self.hash, amountMsat: 300_000,
-                        maxFeeMsat: 0, limits: Self.limits, at: testDate())) == .approved
+                    (try? await store.recordInvoicedAndBeginPaying(
+                        jobID: id, from: .invoiced, rule: "edit", invoice: "lnbc1", paymentHash: Self.hash,
+                        amountMsat: 300_000, token: "dG9r", maxFeeMsat: 0, limits: Self.limits, at: testDate()))
+                        == .approved
                 }
             }
             return await group.reduce(into: [Bool]()) { $0.append($1) }
         }
         #expect(outcomes.filter { $0 }.count == 1)
         let second2 = try await #require(throws: StoreError.self) {
-            try await second.beginPaying(
-                jobID: id, rule: "edit", invoice: "lnbc1", paymentHash: Self.hash, amountMsat: 300_000, maxFeeMsat: 0,
-                limits: Self.limits, at: testDate())
+            try await second.recordInvoicedAndBeginPaying(
+                jobID: id, from: .invoiced, rule: "edit", invoice: "lnbc1", paymentHash: Self.hash, amountMsat: 300_000,
+                token: "dG9r", maxFeeMsat: 0, limits: Self.limits, at: testDate())
         }
         #expect(second2 == .stateConflict)
         #expect(second2.description.contains("is paying, not invoiced"), "\(second2)")
@@ -102,9 +103,9 @@ struct StateTransitionTests {
         try await store.writer.writeWithoutTransaction { db in
             db.trace(options: .statement) { event in statements.withLock { $0.append("\(event)") } }
         }
-        _ = try await store.beginPaying(
-            jobID: id, rule: "edit", invoice: "lnbc1", paymentHash: Self.hash, amountMsat: 300_000, maxFeeMsat: 0,
-            limits: Self.limits, at: testDate())
+        _ = try await store.recordInvoicedAndBeginPaying(
+            jobID: id, from: .invoiced, rule: "edit", invoice: "lnbc1", paymentHash: Self.hash, amountMsat: 300_000,
+            token: "dG9r", maxFeeMsat: 0, limits: Self.limits, at: testDate())
         try await store.deferJob(
             jobID: id, in: .paying, until: testDate(), reason: JobReason(.paymentInFlight, "x"), at: testDate())
         let trace = statements.withLock { $0 }

@@ -37,9 +37,9 @@ struct StoreBudgetTests {
         _ store: Store, _ id: Int64, _ number: Int, rule: String = "edit", amountMsat: Int64, maxFeeMsat: Int64 = 0,
         limits: BudgetLimits, at date: Date = testDate()
     ) async throws -> PayingDecision {
-        try await store.beginPaying(
-            jobID: id, rule: rule, invoice: "lnbc\(number)", paymentHash: hash(number), amountMsat: amountMsat,
-            maxFeeMsat: maxFeeMsat, limits: limits, at: date)
+        try await store.recordInvoicedAndBeginPaying(
+            jobID: id, from: .invoiced, rule: rule, invoice: "lnbc\(number)", paymentHash: hash(number),
+            amountMsat: amountMsat, token: "dG9r", maxFeeMsat: maxFeeMsat, limits: limits, at: date)
     }
 
     /// The job's state and typed reason.

@@ -11,33 +11,17 @@ public enum PayingDecision: Sendable, Equatable {
 }
 
 extension Store {
-    /// Step 3: checks every limit (``PaymentBudget/decide(amount:maxFee:usage:limits:)``) and, in the same
-    /// transaction, reserves `amount + maxFee` and moves the job from `invoiced` to `paying` with a `pending`
-    /// payment row (DESIGN §5 rules 2 and 7). Nothing is paid here.
+    /// Steps 2 and 3 in one durable commit: records the 402's invoice and token (and the spooled request body) as
+    /// ``recordInvoiced(jobID:from:invoice:paymentHash:amountMsat:token:requestPath:requestSHA256:at:)`` does, then
+    /// checks every limit (``PaymentBudget/decide(amount:maxFee:usage:limits:)``) and, when they allow it, reserves
+    /// `amount + maxFee` and moves the job to `paying` with a `pending` payment row (DESIGN §5 rules 2 and 7).
+    /// Nothing is paid here. A refusal (`held` or `failed`, with the reason) still leaves the invoice recorded.
     ///
     /// Budget sums count spend and fees in the window plus every live reservation, so parallel workers cannot
-    /// overshoot a limit together.
-    /// - Throws: ``StoreError/stateConflict`` when the job is no longer `invoiced` (another process took it).
-    public func beginPaying(
-        jobID: Int64, rule: String, invoice: String, paymentHash: String, amountMsat: Int64, maxFeeMsat: Int64,
-        limits: BudgetLimits, at now: Date, boot: BootInstant? = nil, wallet: String? = nil
-    ) async throws -> PayingDecision {
-        try await durableWrite("begin paying job \(jobID)") { db in
-            try Self.payingDecision(
-                db, jobID: jobID, rule: rule, invoice: invoice, paymentHash: paymentHash, amountMsat: amountMsat,
-                maxFeeMsat: maxFeeMsat, limits: limits, at: now, boot: boot, wallet: wallet)
-        }
-    }
-
-    /// Steps 2 and 3 in one durable commit: records the 402's invoice and token (and the spooled request body) as
-    /// ``recordInvoiced(jobID:from:invoice:paymentHash:amountMsat:token:requestPath:requestSHA256:at:)`` does,
-    /// then decides and begins the payment as
-    /// ``beginPaying(jobID:rule:invoice:paymentHash:amountMsat:maxFeeMsat:limits:at:boot:wallet:)`` does. A refusal
-    /// still leaves the invoice recorded.
-    ///
-    /// One commit instead of two for every paid job; a crash before it leaves the job in `state` with no invoice
-    /// recorded, and nothing can have been paid.
-    /// - Throws: ``StoreError/stateConflict`` when the job is no longer in `state` (nothing is changed).
+    /// overshoot a limit together. A crash before this commit leaves the job in `state` with no invoice recorded,
+    /// and nothing can have been paid.
+    /// - Throws: ``StoreError/stateConflict`` when the job is no longer in `state` (another process took it;
+    ///   nothing is changed).
     public func recordInvoicedAndBeginPaying(
         jobID: Int64, from state: JobState, rule: String, invoice: String, paymentHash: String, amountMsat: Int64,
         token: String, requestPath: String? = nil, requestSHA256: String? = nil, maxFeeMsat: Int64,
@@ -53,9 +37,7 @@ extension Store {
         }
     }
 
-    /// The decision and the `paying` commit's writes of
-    /// ``beginPaying(jobID:rule:invoice:paymentHash:amountMsat:maxFeeMsat:limits:at:boot:wallet:)``, inside the
-    /// caller's transaction.
+    /// The paying decision and its writes, for a job now `invoiced`, inside the caller's transaction.
     private static func payingDecision(
         _ db: Database, jobID: Int64, rule: String, invoice: String, paymentHash: String, amountMsat: Int64,
         maxFeeMsat: Int64, limits: BudgetLimits, at now: Date, boot: BootInstant?, wallet: String?
