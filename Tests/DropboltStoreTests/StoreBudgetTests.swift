@@ -194,14 +194,16 @@ struct StoreBudgetTests {
         let store = try Store.open(stateFolder: dir.path)
         let within = try await Self.invoicedJob(store, 1, amountMsat: 1_000)
         #expect(try await Self.begin(store, within, 1, amountMsat: 1_000, limits: Self.limits()) == .approved)
-        try await store.recordPaid(
+        let withinCap = try await store.recordPaid(
             jobID: within, paymentHash: Self.hash(1), preimage: "00", feeMsat: 10_000, feeCap: .sats(10), at: testDate())
+        #expect(withinCap.feeHold == nil)
         #expect(try await store.ruleHolds().isEmpty)
 
         let above = try await Self.invoicedJob(store, 2, amountMsat: 1_000)
         #expect(try await Self.begin(store, above, 2, amountMsat: 1_000, limits: Self.limits()) == .approved)
-        try await store.recordPaid(
+        let aboveCap = try await store.recordPaid(
             jobID: above, paymentHash: Self.hash(2), preimage: "00", feeMsat: 10_001, feeCap: .sats(10), at: testDate())
+        #expect(aboveCap.feeHold?.code == .ruleHeldFeeAboveCap)
         let holds = try await store.ruleHolds()
         #expect(holds.map(\.rule) == ["edit"])
         #expect(holds.first?.paymentHash == Self.hash(2))

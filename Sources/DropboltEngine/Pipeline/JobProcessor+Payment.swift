@@ -63,10 +63,10 @@ extension JobProcessor {
         // A fee above the cap holds the rule in the same commit (a backend without a fee limit, or one that
         // ignored it): the result is still fetched; nothing more is paid for the rule until a person releases it.
         let cap = Millisatoshi(exactlySats: context.configuration.wallet?.maxFeeSats ?? 0) ?? .zero
-        let job = try await store.recordPaid(
+        let (job, feeHold) = try await store.recordPaid(
             jobID: id, paymentHash: hash, preimage: preimage, feeMsat: payment.fee.rawValue,
             countingRequest: payment.preimageMatchesHash, feeCap: cap, at: now)
-        if let reason = FeeCap.check(fee: payment.fee, cap: cap, rule: job.rule, paymentHash: hash) {
+        if let reason = feeHold {
             logger.error(
                 "routing fee above the cap; the rule is held",
                 metadata: ["payment.fee_msat": "\(payment.fee.rawValue)", "rule": "\(job.rule)", "reason": "\(reason.text)"])

@@ -8,7 +8,7 @@ import Logging
 // paid → fetched → done
 extension JobProcessor {
     /// A payment this run just recorded, with the request it counted
-    /// (``Store/recordPaid(jobID:paymentHash:preimage:feeMsat:countingRequest:at:)``).
+    /// (``Store/recordPaid(jobID:paymentHash:preimage:feeMsat:countingRequest:feeCap:at:)``).
     struct JustPaid {
         var preimageHex: String
         var settledAt: Date

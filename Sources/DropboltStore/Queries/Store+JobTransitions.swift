@@ -96,13 +96,13 @@ extension Store {
     /// With `countingRequest`, the same commit also counts the paid request the caller sends next, as
     /// ``recordPaidRequestSent(jobID:at:)`` would. With `feeCap`, a fee above it holds the job's rule in the same
     /// commit (``FeeCap/check(fee:cap:rule:paymentHash:)``): no crash between the two can leave it paying on.
-    /// - Returns: The job as this commit left it.
+    /// - Returns: The job as this commit left it, and the reason its rule is held when the fee went above `feeCap`.
     /// - Throws: ``StoreError/stateConflict`` when the job is no longer `paying`.
     @discardableResult
     public func recordPaid(
         jobID: Int64, paymentHash: String, preimage: String, feeMsat: Int64, countingRequest: Bool = false,
         feeCap: Millisatoshi? = nil, at now: Date
-    ) async throws -> JobRecord {
+    ) async throws -> (job: JobRecord, feeHold: JobReason?) {
         try await durableWrite("record payment of job \(jobID)") { db in
             try Self.transition(
                 db, jobID: jobID, from: .paying,
@@ -117,14 +117,15 @@ extension Store {
                     arguments: [paymentHash]),
                 let job = try JobRecord.fetchOne(db, id: jobID)
             else { throw StoreError.queryFailed }
-            if let feeCap,
-                let hold = FeeCap.check(fee: Millisatoshi(feeMsat), cap: feeCap, rule: job.rule, paymentHash: paymentHash)
-            {
-                try Self.hold(db, rule: job.rule, reason: hold, paymentHash: paymentHash, at: now)
+            let feeHold = feeCap.flatMap {
+                FeeCap.check(fee: Millisatoshi(feeMsat), cap: $0, rule: job.rule, paymentHash: paymentHash)
             }
+            if let feeHold { try Self.hold(db, rule: job.rule, reason: feeHold, paymentHash: paymentHash, at: now) }
             let paymentID: Int64 = try payment.decode(forColumn: "id")
             // A payment is counted once, whatever calls this.
-            guard try payment.decode(PaymentRecord.Status.self, forColumn: "status") == .pending else { return job }
+            guard try payment.decode(PaymentRecord.Status.self, forColumn: "status") == .pending else {
+                return (job, feeHold)
+            }
             try db.executeCached(
                 "UPDATE payments SET status = 'succeeded', preimage = ?, fee_msat = ?, settled_at = ? WHERE id = ?",
                 [preimage, feeMsat, now.databaseText, paymentID])
@@ -136,7 +137,7 @@ extension Store {
                 try Self.append(
                     db, jobID: jobID, paymentID: paymentID, rule: job.rule, kind: .fee, amountMsat: feeMsat, at: now)
             }
-            return job
+            return (job, feeHold)
         }
     }
 
