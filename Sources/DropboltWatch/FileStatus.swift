@@ -1,7 +1,8 @@
 import Glibc
 
-/// The parts of `stat(2)` the watcher compares to decide whether a file is still changing.
-struct FileStatus: Equatable {
+/// The parts of `stat(2)` the watcher compares to decide whether a file is still changing (and the engine, to see
+/// whether a spooled body is untouched since it wrote it).
+package struct FileStatus: Equatable, Sendable {
     enum Kind { case regular, directory, symbolicLink, other }
 
     var kind: Kind
@@ -28,7 +29,7 @@ struct FileStatus: Equatable {
     }
 
     /// `lstat` of `path`; nil when it does not exist (or cannot be read).
-    static func of(_ path: String, followLinks: Bool = false) -> FileStatus? {
+    package static func of(_ path: String, followLinks: Bool = false) -> FileStatus? {
         var raw = stat()
         let result = followLinks ? stat(path, &raw) : lstat(path, &raw)
         return result == 0 ? FileStatus(raw) : nil

@@ -1,4 +1,4 @@
-import Glibc
+import DropboltWatch
 import Synchronization
 
 /// The request bodies this process spooled, each with the file's stamp right after it was made durable: a paid
@@ -10,25 +10,8 @@ import Synchronization
 final class SpoolMemory: Sendable {
     private struct Entry {
         var sha256: String
-        var stamp: Stamp
-    }
-
-    private struct Stamp: Equatable {
-        var device: UInt64
-        var inode: UInt64
-        var size: Int64
-        var mtime: Int64
-        var ctime: Int64
-
-        init?(path: String) {
-            var raw = stat()
-            guard stat(path, &raw) == 0 else { return nil }
-            device = UInt64(raw.st_dev)
-            inode = UInt64(raw.st_ino)
-            size = Int64(raw.st_size)
-            mtime = Int64(raw.st_mtim.tv_sec) * 1_000_000_000 + Int64(raw.st_mtim.tv_nsec)
-            ctime = Int64(raw.st_ctim.tv_sec) * 1_000_000_000 + Int64(raw.st_ctim.tv_nsec)
-        }
+        /// Device, inode, size, link count and the times in nanoseconds, right after the durable rename.
+        var stamp: FileStatus
     }
 
     /// Enough for every worker's body between its spooling and its paid retry; past it, the oldest is forgotten
@@ -42,7 +25,7 @@ final class SpoolMemory: Sendable {
 
     /// Remembers the body just committed at `path` with SHA-256 `sha256`.
     func remember(path: String, sha256: String) {
-        guard let stamp = Stamp(path: path) else { return }
+        guard let stamp = FileStatus.of(path) else { return }
         entries.withLock { entries in
             entries.removeAll { $0.path == path }
             if entries.count >= Self.capacity { entries.removeFirst() }
@@ -54,6 +37,6 @@ final class SpoolMemory: Sendable {
     func isUnchanged(path: String, sha256: String) -> Bool {
         guard let remembered = entries.withLock({ $0.first { $0.path == path }?.entry }), remembered.sha256 == sha256
         else { return false }
-        return Stamp(path: path) == remembered.stamp
+        return FileStatus.of(path) == remembered.stamp
     }
 }
