@@ -29,6 +29,16 @@ struct RequestSpoolerTests {
         try ImageEditRequest(prompt: "Remove the \"background\"", streamedImageHead: head, outputFormat: "png").bodyFrame()
     }
 
+    /// Puts `image` in `folder` as `original.png` and spools its edit request to `name` there.
+    private static func spoolOriginal(
+        _ image: [UInt8], in folder: String, to name: String
+    ) throws -> RequestSpooler.Spooled {
+        FileManager.default.createFile(atPath: folder + "/original.png", contents: Data(image))
+        return try RequestSpooler.spool(
+            original: folder + "/original.png", expectedSHA256: sha(image), limit: 40 << 20, to: folder + "/" + name,
+            frame: frame)
+    }
+
     private static func leftovers(in folder: String) throws -> [String] {
         try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0 != "original.png" }
     }
@@ -40,10 +50,7 @@ struct RequestSpoolerTests {
     func theStreamedBodyIsTheBodyBuiltInMemory(size: Int) throws {
         let folder = try Self.folder()
         let image = Self.image(size)
-        FileManager.default.createFile(atPath: folder + "/original.png", contents: Data(image))
-        let spooled = try RequestSpooler.spool(
-            original: folder + "/original.png", expectedSHA256: Self.sha(image), limit: 40 << 20,
-            to: folder + "/job-1.request.json", frame: Self.frame)
+        let spooled = try Self.spoolOriginal(image, in: folder, to: "job-1.request.json")
         let expected = try ImageEditRequest(prompt: "Remove the \"background\"", imageBytes: image, outputFormat: "png")
             .encodedBody()
         let onDisk = try [UInt8](Data(contentsOf: URL(fileURLWithPath: spooled.path)))
@@ -111,10 +118,7 @@ struct RequestSpoolerTests {
         let folder = try Self.folder()
         for size in [1000, RequestSpooler.inMemoryBodyBytes] {
             let image = Self.image(size)
-            FileManager.default.createFile(atPath: folder + "/original.png", contents: Data(image))
-            let spooled = try RequestSpooler.spool(
-                original: folder + "/original.png", expectedSHA256: Self.sha(image), limit: 40 << 20,
-                to: folder + "/job-\(size).request.json", frame: Self.frame)
+            let spooled = try Self.spoolOriginal(image, in: folder, to: "job-\(size).request.json")
             let again = try #require(RequestSpooler.verified(path: spooled.path, sha256: spooled.sha256))
             #expect(again.length == spooled.body.length)
             // One byte changed in the middle of the spool file: never sent.
@@ -131,10 +135,7 @@ struct RequestSpoolerTests {
     func aBodyThisRunWroteIsTrustedByItsStampUntilTheFileIsTouched(size: Int) async throws {
         let folder = try Self.folder()
         let image = Self.image(size)
-        FileManager.default.createFile(atPath: folder + "/original.png", contents: Data(image))
-        let spooled = try RequestSpooler.spool(
-            original: folder + "/original.png", expectedSHA256: Self.sha(image), limit: 40 << 20,
-            to: folder + "/job-1.request.json", frame: Self.frame)
+        let spooled = try Self.spoolOriginal(image, in: folder, to: "job-1.request.json")
         let memory = SpoolMemory()
         // Remembered under a digest the file does not have: only a check that trusts the stamp accepts it, and
         // without the memory the file is hashed and refused.
