@@ -57,7 +57,6 @@ struct Settler {
     mutating func sweep(now: ContinuousClock.Instant) {
         var earliest: ContinuousClock.Instant?
         var settled: [FileReady] = []
-        defer { ready.append(contentsOf: settled.sorted { $0.path < $1.path }) }
         for (path, entry) in pending {
             let due = entry.lastChange + settle
             guard due <= now else {
@@ -77,6 +76,7 @@ struct Settler {
                 earliest = min(earliest ?? next, next)
             }
         }
+        ready.append(contentsOf: settled.sorted { $0.path < $1.path })
         nextSweep = earliest
     }
 

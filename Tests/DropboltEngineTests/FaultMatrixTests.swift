@@ -219,7 +219,7 @@ struct DatabaseLockedTests {
             // The lock is held until the batch has failed on it (SQLite's 5 s busy timeout), however slow the
             // machine: end of file on its standard input commits.
             try await waitUntil(timeout: .seconds(30), what: "the batch to fail on the lock") {
-                records.all.contains { $0.message.hasPrefix("could not record new files; scanning again in 1 s") }
+                records.all.contains { $0.message.hasPrefix("could not record new files; scanning again in 1.0 s") }
             }
             #expect(try await harness.jobs().isEmpty)
             try release.fileHandleForWriting.close()

@@ -41,11 +41,8 @@ struct IntakeService: Service {
                     // were forgotten, so a rescan offers these files again. Ask for one soon rather than waiting
                     // for the periodic rescan (an hour by default); the pause also keeps a busy database from
                     // being retried in a tight loop.
-                    let pause =
-                        retryPauseSeconds.rounded() == retryPauseSeconds
-                        ? "\(Int(retryPauseSeconds))" : "\(retryPauseSeconds)"
                     logger.error(
-                        "could not record new files; scanning again in \(pause) s",
+                        "could not record new files; scanning again in \(retryPauseSeconds) s",
                         metadata: ["error": "\(error)", "files.count": "\(files.count)"])
                     try? await Task.sleep(for: .seconds(retryPauseSeconds))
                     watcher.requestRescan()
