@@ -107,6 +107,38 @@ import Testing
         #expect(!withExtension.isOutputName("a-small.j.pg"))
     }
 
+    /// Every name of up to five characters from a small alphabet, against each template read as a regular
+    /// expression: the matcher's shortcut for a fixed-length end (`{stem}.txt`) decides as a full search would.
+    @Test(arguments: ["{stem}.txt", "{name}.{ext}", "{stem}-{ext}.t", "{ext}.x", "{stem}{stem}.x", "{stem}.{ext}.x"])
+    func outputNamesAgreeWithARegularExpression(template: String) throws {
+        let rule = Rule(name: "r", watch: Self.watch, action: .analyze, output: template)
+        var pattern = ""
+        var rest = Substring(template)
+        while !rest.isEmpty {
+            if rest.hasPrefix("{stem}") || rest.hasPrefix("{name}") {
+                pattern += ".+"
+                rest = rest.dropFirst(6)
+            } else if rest.hasPrefix("{ext}") {
+                pattern += "[^.]*"
+                rest = rest.dropFirst(5)
+            } else {
+                pattern += rest.first == "." ? "\\." : String(rest.first!)
+                rest = rest.dropFirst()
+            }
+        }
+        let expression = try Regex(pattern)
+        var names = [""]
+        var checked = 0
+        for _ in 1...5 {
+            names = names.flatMap { name in ["a", ".", "t", "x", "-"].map { name + $0 } }
+            for name in names {
+                #expect(rule.isOutputName(name) == (name.wholeMatch(of: expression) != nil), "\(template) \(name)")
+                checked += 1
+            }
+        }
+        #expect(checked == 5 + 25 + 125 + 625 + 3125)
+    }
+
     @Test func ruleSetSkipsOutputsOfOtherRulesWatchingTheFolder() {
         let nobg = Rule(
             name: "nobg", watch: Self.watch, action: .edit, prompt: "x", format: .png,
@@ -118,14 +150,18 @@ import Testing
         let ruleSet = RuleSet(rules: [nobg, caption, elsewhere])
         #expect(ruleSet.rules.map(\.name) == ["caption", "elsewhere", "nobg"])
 
-        #expect(ruleSet.rules(matching: "/srv/inbox/a.png").map(\.name) == ["caption", "nobg"])
-        #expect(ruleSet.rules(matching: "/srv/inbox/a.nobg.png").isEmpty)
+        #expect(ruleSet.ruleNames(matching: "/srv/inbox/a.png") == ["caption", "nobg"])
+        #expect(ruleSet.ruleNames(matching: "/srv/inbox/a.nobg.png").isEmpty)
         #expect(ruleSet.isOutput(path: "/srv/inbox/a.nobg.png"))
         // Only rules watching the file's folder count: `.small.jpg` is an output name in /srv/other only.
-        #expect(ruleSet.rules(matching: "/srv/inbox/a.small.jpg").map(\.name) == ["caption", "nobg"])
+        #expect(ruleSet.ruleNames(matching: "/srv/inbox/a.small.jpg") == ["caption", "nobg"])
         #expect(!ruleSet.isOutput(path: "/srv/inbox/a.small.jpg"))
         #expect(ruleSet.isOutput(path: "/srv/other/a.small.jpg"))
-        #expect(ruleSet.rules(matching: "/srv/inbox/.a.png").isEmpty)
+        #expect(ruleSet.ruleNames(matching: "/srv/inbox/.a.png").isEmpty)
+        #expect(ruleSet.takes("/srv/inbox/a.png"))
+        #expect(!ruleSet.takes("/srv/inbox/a.nobg.png"))
+        #expect(!ruleSet.takes("/srv/inbox/.a.png"))
+        #expect(!ruleSet.takes("/srv/elsewhere/a.png"))
     }
 
     @Test func explainGivesOneReasonPerRule() throws {

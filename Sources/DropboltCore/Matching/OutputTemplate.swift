@@ -182,6 +182,28 @@ struct OutputNameMatcher: Sendable {
     }
 
     let tokens: [Token]
+    /// For each token index, the length of the rest of the template when it is all literals and dates (a fixed
+    /// length), else nil; one entry more than `tokens` (0 at the end). With it, `{stem}.txt` checks one place
+    /// instead of trying every split of the name.
+    private let fixedTailLength: [Int?]
+
+    init(tokens: [Token]) {
+        self.tokens = tokens
+        var tails: [Int?] = [0]
+        for token in tokens.reversed() {
+            let length: Int? =
+                switch token {
+                case .literal(let bytes): bytes.count
+                case .date: Self.datePattern.count
+                case .someText, .extensionText: nil
+                }
+            tails.append(length.flatMap { length in tails.last!.map { $0 + length } })
+        }
+        fixedTailLength = tails.reversed()
+    }
+
+    /// `{date}`: true where a digit goes, false for the dashes.
+    private static let datePattern: [Bool] = [true, true, true, true, false, true, true, false, true, true]
 
     /// True when `name` (lowercased UTF-8) could have been rendered by the template.
     func matches(_ name: ArraySlice<UInt8>) -> Bool {
@@ -197,7 +219,7 @@ struct OutputNameMatcher: Sendable {
             else { return false }
             return match(tokenIndex: tokenIndex + 1, name, at: position + bytes.count)
         case .date:
-            let pattern: [Bool] = [true, true, true, true, false, true, true, false, true, true]
+            let pattern = Self.datePattern
             guard name.endIndex - position >= pattern.count else { return false }
             for (offset, isDigit) in pattern.enumerated() {
                 let byte = name[position + offset]
@@ -207,11 +229,20 @@ struct OutputNameMatcher: Sendable {
             return match(tokenIndex: tokenIndex + 1, name, at: position + pattern.count)
         case .someText:
             guard position < name.endIndex else { return false }
+            if let tail = fixedTailLength[tokenIndex + 1] {
+                let end = name.endIndex - tail
+                return end > position && match(tokenIndex: tokenIndex + 1, name, at: end)
+            }
             for end in (position + 1)...name.endIndex where match(tokenIndex: tokenIndex + 1, name, at: end) {
                 return true
             }
             return false
         case .extensionText:
+            if let tail = fixedTailLength[tokenIndex + 1] {
+                let end = name.endIndex - tail
+                return end >= position && !name[position..<end].contains(UInt8(ascii: "."))
+                    && match(tokenIndex: tokenIndex + 1, name, at: end)
+            }
             var end = position
             while true {
                 if match(tokenIndex: tokenIndex + 1, name, at: end) { return true }

@@ -1,19 +1,25 @@
 import Foundation
 
 extension RuleSet {
-    /// The enabled rules that take the file at the absolute `path`.
+    /// The names of the enabled rules that take the file at the absolute `path`, in rule order.
     ///
     /// A rule takes a file when ``Rule/match(_:)`` is ``RuleMatch/matched`` and the name is not an output name
     /// of any rule watching the file's folder (so one rule's outputs never feed another). Runs for every file
-    /// of a scan, so the path is converted once and no text is built.
-    public func rules(matching path: String) -> [Rule] {
+    /// of a scan, so the path is converted once, no text is built and no rule is copied.
+    public func ruleNames(matching path: String) -> [String] {
         let candidate = CandidatePath(path)
-        var matching: [Rule] = []
-        for rule in rules where rule.matchOutcome(candidate) == .matched {
-            matching.append(rule)
+        var names: [String] = []
+        for index in rules.indices where rules[index].matchOutcome(candidate) == .matched {
+            names.append(rules[index].name)
         }
-        guard !matching.isEmpty, outputRule(for: candidate) == nil else { return [] }
-        return matching
+        guard !names.isEmpty, outputRule(for: candidate) == nil else { return [] }
+        return names
+    }
+
+    /// True when at least one enabled rule takes the file at `path` (``ruleNames(matching:)`` is not empty).
+    public func takes(_ path: String) -> Bool {
+        let candidate = CandidatePath(path)
+        return rules.contains { $0.matchOutcome(candidate) == .matched } && outputRule(for: candidate) == nil
     }
 
     /// One explanation per rule, in order, saying whether it takes the file at `path` and why not.
@@ -48,6 +54,6 @@ extension RuleSet {
     /// The first rule (enabled or not, since its old outputs may still be there) that watches the file's folder
     /// and whose template could have produced its name.
     private func outputRule(for candidate: CandidatePath) -> Rule? {
-        rules.first { $0.covers(candidate) && $0.isOutputName(of: candidate) }
+        rules.firstIndex { $0.covers(candidate) && $0.isOutputName(of: candidate) }.map { rules[$0] }
     }
 }

@@ -86,7 +86,7 @@ final class Intake {
             {
                 continue
             }
-            let matching = rules.rules(matching: file.path)
+            let matching = rules.ruleNames(matching: file.path)
             guard !matching.isEmpty else { continue }
             // Checked before hashing: a 50 GB video named .jpg must not cost a full read, and would never be sent.
             guard file.size <= Self.maximumOriginalBytes else {
@@ -107,13 +107,13 @@ final class Intake {
                 index[file.path] = stamp
                 continue
             }
-            let applicable = matching.filter { file.ctimeNanoseconds >= (baselines[$0.name] ?? 0) }
+            let applicable = matching.filter { file.ctimeNanoseconds >= (baselines[$0] ?? 0) }
             if previous[file.path] == nil { previous[file.path] = .some(known) }
             index[file.path] = stamp
             intake.append(
                 IntakeFile(
                     path: file.path, size: file.size, mtimeNanoseconds: file.mtimeNanoseconds, inode: file.inode,
-                    sha256: sha256, predatesRules: applicable.isEmpty, rules: applicable.map(\.name)))
+                    sha256: sha256, predatesRules: applicable.isEmpty, rules: applicable))
         }
         guard !intake.isEmpty else { return [] }
         do {

@@ -42,7 +42,7 @@ public final class RuleBook: Sendable {
 
     /// True when at least one enabled rule wants this file (called for every file the watcher sees).
     public func accepts(_ path: String) -> Bool {
-        current.withLock { !$0.rules(matching: path).isEmpty }
+        current.withLock { $0.takes(path) }
     }
 
     /// Reads the rules folder again and returns the new set.

@@ -83,7 +83,7 @@ public struct ScanPlan: Sendable {
         var seen: Set<String> = []
         for path in paths {
             let listing = FolderWalk.files(under: path, recursive: true) { candidate in
-                rules.rules(matching: candidate).contains { selectedNames.contains($0.name) }
+                rules.ruleNames(matching: candidate).contains { selectedNames.contains($0) }
             }
             plan.unreadableNames += listing.unreadableNames
             for file in listing.files where seen.insert(file.path).inserted {
@@ -95,9 +95,9 @@ public struct ScanPlan: Sendable {
                     known.size == file.size && known.mtimeNanoseconds == file.mtimeNanoseconds
                         && known.inode == file.inode ? known.sha256 : nil
                 }
-                for rule in rules.rules(matching: file.path) where selectedNames.contains(rule.name) {
-                    plan.classify(file, rule: rule.name, knownSHA256: known, jobs: jobs, doneContent: doneContent,
-                        onDuplicate: ruleByName[rule.name]?.onDuplicate ?? .reuse)
+                for rule in rules.ruleNames(matching: file.path) where selectedNames.contains(rule) {
+                    plan.classify(file, rule: rule, knownSHA256: known, jobs: jobs, doneContent: doneContent,
+                        onDuplicate: ruleByName[rule]?.onDuplicate ?? .reuse)
                 }
             }
         }
