@@ -17,7 +17,9 @@ struct Settler {
     private var pending: [String: Pending] = [:]
     /// Files that settled, in the order they did, not yet handed on.
     private(set) var ready: [FileReady] = []
-    /// When the next waiting file's period ends (nil when none waits).
+    /// When to sweep next: a tenth of the quiet period after the next waiting file's period ends (nil when none
+    /// waits). The margin lets files seen within it settle in the same sweep, so a folder's files found by one walk
+    /// are handed on together and in path order, not split by microseconds of walking.
     private(set) var nextSweep: ContinuousClock.Instant?
 
     /// Creates a settler with a quiet period.
@@ -47,7 +49,7 @@ struct Settler {
             return true
         }
         pending[path] = Pending(status: status, lastChange: now, cause: cause)
-        let due = now + settle
+        let due = now + settle + settle / 10
         if nextSweep.map({ due < $0 }) ?? true { nextSweep = due }
         return false
     }
@@ -60,7 +62,8 @@ struct Settler {
         for (path, entry) in pending {
             let due = entry.lastChange + settle
             guard due <= now else {
-                earliest = min(earliest ?? due, due)
+                let next = due + settle / 10
+                earliest = min(earliest ?? next, next)
                 continue
             }
             guard let current = FileStatus.of(path, followLinks: true), current.kind == .regular else {
@@ -72,7 +75,7 @@ struct Settler {
                 settled.append(current.ready(path: path, cause: entry.cause))
             } else {
                 pending[path] = Pending(status: current, lastChange: now, cause: entry.cause)
-                let next = now + settle
+                let next = now + settle + settle / 10
                 earliest = min(earliest ?? next, next)
             }
         }
