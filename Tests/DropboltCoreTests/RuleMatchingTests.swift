@@ -164,6 +164,21 @@ import Testing
         #expect(!ruleSet.takes("/srv/elsewhere/a.png"))
     }
 
+    /// Matching reads each rule's compiled form, kept in step when a rule or the set is changed in place.
+    @Test func changesToRulesInASetApplyToMatching() {
+        var ruleSet = RuleSet(rules: [Rule(name: "caption", watch: Self.watch, recursive: false, action: .analyze)])
+        #expect(ruleSet.takes("/srv/inbox/a.png"))
+        #expect(!ruleSet.takes("/srv/inbox/sub/a.png"))
+        ruleSet.rules[0].recursive = true
+        #expect(ruleSet.takes("/srv/inbox/sub/a.png"))
+        ruleSet.rules[0].enabled = false
+        #expect(!ruleSet.takes("/srv/inbox/a.png"))
+        ruleSet.rules.append(Rule(name: "other", watch: "/srv/other", action: .analyze))
+        #expect(ruleSet.ruleNames(matching: "/srv/other/a.png") == ["other"])
+        ruleSet.rules[1].name = "renamed"
+        #expect(ruleSet.ruleNames(matching: "/srv/other/a.png") == ["renamed"])
+    }
+
     @Test func explainGivesOneReasonPerRule() throws {
         let nobg = Rule(
             name: "nobg", watch: Self.watch, exclude: ["drafts/**"], action: .edit, prompt: "x",

@@ -47,45 +47,8 @@ extension Rule {
         compiled.outputNames.matches([UInt8](lowercasedUTF8: fileName)[...])
     }
 
-    /// True when the file is directly in ``watch``, or anywhere below it for a recursive rule.
-    func covers(_ candidate: CandidatePath) -> Bool {
-        let prefix = compiled.watchPrefix
-        guard candidate.bytes.count > prefix.count, candidate.bytes.starts(with: prefix) else { return false }
-        return recursive || !candidate.bytes[prefix.count...].contains(UInt8(ascii: "/"))
-    }
-
-    /// ``isOutputName(_:)`` for a prepared path's base name.
-    func isOutputName(of candidate: CandidatePath) -> Bool {
-        compiled.outputNames.matches(candidate.lowercased[candidate.nameStart...])
-    }
-
     /// The matching logic behind ``match(_:)``, without building text.
-    func matchOutcome(_ candidate: CandidatePath) -> MatchOutcome {
-        guard enabled else { return .disabled }
-        let prefix = compiled.watchPrefix
-        guard candidate.bytes.count > prefix.count, candidate.bytes.starts(with: prefix) else {
-            return .outsideFolder
-        }
-        let relative = candidate.lowercased[prefix.count...]
-        let nameStart = candidate.nameStart
-        if !recursive, nameStart > prefix.count { return .inSubfolder }
-        if IgnoreList.isIgnoredFileName(candidate.lowercased[nameStart...]) { return .ignoredFile }
-        var segmentStart = relative.startIndex
-        while let slash = relative[segmentStart...].firstIndex(of: UInt8(ascii: "/")) {
-            let folder = relative[segmentStart..<slash]
-            if IgnoreList.isIgnoredFolderName(folder) {
-                return .ignoredFolder(String(decoding: candidate.bytes[segmentStart..<slash], as: UTF8.self))
-            }
-            segmentStart = slash + 1
-        }
-        if let invalid = compiled.invalidPattern { return .invalidPattern(invalid) }
-        if isOutputName(of: candidate) { return .outputName(name) }
-        guard compiled.matchPatterns.contains(where: { $0.matches(relative) }) else { return .noMatchGlob }
-        if let exclude = compiled.excludePatterns.first(where: { $0.matches(relative) }) {
-            return .excluded(exclude.source)
-        }
-        return .matched
-    }
+    func matchOutcome(_ candidate: CandidatePath) -> MatchOutcome { compiled.matchOutcome(candidate) }
 
     /// The plain-words reason for a non-match.
     func reason(for outcome: MatchOutcome) -> String {
@@ -105,5 +68,46 @@ extension Rule {
 
     private static func localDate(_ date: Date) -> String {
         LocalCalendar.day(of: date).text
+    }
+}
+
+extension CompiledRule {
+    /// True when the file is directly in the watch folder, or anywhere below it for a recursive rule.
+    func covers(_ candidate: CandidatePath) -> Bool {
+        guard candidate.bytes.count > watchPrefix.count, candidate.bytes.starts(with: watchPrefix) else { return false }
+        return recursive || !candidate.bytes[watchPrefix.count...].contains(UInt8(ascii: "/"))
+    }
+
+    /// True when a prepared path's base name could have been produced by the rule's output template.
+    func isOutputName(of candidate: CandidatePath) -> Bool {
+        outputNames.matches(candidate.lowercased[candidate.nameStart...])
+    }
+
+    /// The matching logic behind ``Rule/match(_:)``, without building text.
+    func matchOutcome(_ candidate: CandidatePath) -> MatchOutcome {
+        guard enabled else { return .disabled }
+        let prefix = watchPrefix
+        guard candidate.bytes.count > prefix.count, candidate.bytes.starts(with: prefix) else {
+            return .outsideFolder
+        }
+        let relative = candidate.lowercased[prefix.count...]
+        let nameStart = candidate.nameStart
+        if !recursive, nameStart > prefix.count { return .inSubfolder }
+        if IgnoreList.isIgnoredFileName(candidate.lowercased[nameStart...]) { return .ignoredFile }
+        var segmentStart = relative.startIndex
+        while let slash = relative[segmentStart...].firstIndex(of: UInt8(ascii: "/")) {
+            let folder = relative[segmentStart..<slash]
+            if IgnoreList.isIgnoredFolderName(folder) {
+                return .ignoredFolder(String(decoding: candidate.bytes[segmentStart..<slash], as: UTF8.self))
+            }
+            segmentStart = slash + 1
+        }
+        if let invalid = invalidPattern { return .invalidPattern(invalid) }
+        if isOutputName(of: candidate) { return .outputName(name) }
+        guard matchPatterns.contains(where: { $0.matches(relative) }) else { return .noMatchGlob }
+        if let exclude = excludePatterns.first(where: { $0.matches(relative) }) {
+            return .excluded(exclude.source)
+        }
+        return .matched
     }
 }

@@ -21,7 +21,7 @@ public struct Rule: Sendable {
     /// Absolute path of the watched folder, without a trailing slash.
     public var watch: String { didSet { compile() } }
     /// Whether files in subfolders of ``watch`` are inputs too. Default true.
-    public var recursive: Bool
+    public var recursive: Bool { didSet { compile() } }
     /// Globs a file must match (any one of them). Default ``defaultMatch``.
     public var match: [String] { didSet { compile() } }
     /// Globs that exclude a file (any one of them). Default none.
@@ -45,9 +45,10 @@ public struct Rule: Sendable {
     /// What to do with content this rule has processed before. Default ``DuplicatePolicy/reuse``.
     public var onDuplicate: DuplicatePolicy
     /// Whether the rule is active. A disabled rule matches nothing. Default true.
-    public var enabled: Bool
+    public var enabled: Bool { didSet { compile() } }
 
-    /// Globs, template and folder prefix in the form matching needs; rebuilt whenever one of them changes.
+    /// What matching needs (globs, template, folder prefix, enabled, recursive), shared and immutable so a scan
+    /// never copies the rule; rebuilt whenever one of them changes.
     private(set) var compiled: CompiledRule
 
     /// Creates a rule in code, with the same defaults as a rule file.
@@ -88,7 +89,7 @@ public struct Rule: Sendable {
         self.dailySats = dailySats
         self.onDuplicate = onDuplicate
         self.enabled = enabled
-        self.compiled = CompiledRule()
+        self.compiled = CompiledRule.empty
         compile()
     }
 
@@ -113,36 +114,56 @@ public struct Rule: Sendable {
     }
 }
 
-/// The parts of a ``Rule`` prepared for fast matching.
-struct CompiledRule: Sendable {
+/// The parts of a ``Rule`` prepared for fast matching: immutable, and shared by every copy of the rule.
+final class CompiledRule: Sendable {
+    /// The rule's name.
+    let name: String
+    let enabled: Bool
+    let recursive: Bool
     /// UTF-8 of the watch folder followed by `/`.
-    var watchPrefix: [UInt8] = []
-    var matchPatterns: [GlobPattern] = []
-    var excludePatterns: [GlobPattern] = []
+    let watchPrefix: [UInt8]
+    let matchPatterns: [GlobPattern]
+    let excludePatterns: [GlobPattern]
     /// The first pattern that did not compile; such a rule matches nothing.
-    var invalidPattern: String?
-    var template = OutputTemplate(literal: "")
-    var outputNames = OutputNameMatcher(tokens: [])
+    let invalidPattern: String?
+    let template: OutputTemplate
+    let outputNames: OutputNameMatcher
 
-    init() {}
+    /// A placeholder until a rule's stored properties are all set.
+    static let empty = CompiledRule()
+
+    private init() {
+        name = ""
+        enabled = false
+        recursive = false
+        watchPrefix = []
+        matchPatterns = []
+        excludePatterns = []
+        invalidPattern = nil
+        template = OutputTemplate(literal: "")
+        outputNames = OutputNameMatcher(tokens: [])
+    }
 
     init(rule: Rule) {
+        name = rule.name
+        enabled = rule.enabled
+        recursive = rule.recursive
         let watch = PathNames.normalized(rule.watch)
         watchPrefix = Array((watch == "/" ? "/" : watch + "/").utf8)
-        for source in rule.match {
-            do throws(GlobPattern.SyntaxError) {
-                matchPatterns.append(try GlobPattern(source))
-            } catch {
-                invalidPattern = invalidPattern ?? source
+        var invalid: String?
+        func compiled(_ sources: [String]) -> [GlobPattern] {
+            sources.compactMap { source in
+                do throws(GlobPattern.SyntaxError) {
+                    return try GlobPattern(source)
+                } catch {
+                    invalid = invalid ?? source
+                    return nil
+                }
             }
         }
-        for source in rule.exclude {
-            do throws(GlobPattern.SyntaxError) {
-                excludePatterns.append(try GlobPattern(source))
-            } catch {
-                invalidPattern = invalidPattern ?? source
-            }
-        }
+        matchPatterns = compiled(rule.match)
+        excludePatterns = compiled(rule.exclude)
+        invalidPattern = invalid
         do throws(OutputTemplate.Problem) {
             template = try OutputTemplate(rule.output)
         } catch {

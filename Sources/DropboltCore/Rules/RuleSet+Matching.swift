@@ -5,13 +5,11 @@ extension RuleSet {
     ///
     /// A rule takes a file when ``Rule/match(_:)`` is ``RuleMatch/matched`` and the name is not an output name
     /// of any rule watching the file's folder (so one rule's outputs never feed another). Runs for every file
-    /// of a scan, so the path is converted once, no text is built and no rule is copied.
+    /// of a scan, so the path is converted once and no text is built.
     public func ruleNames(matching path: String) -> [String] {
         let candidate = CandidatePath(path)
         var names: [String] = []
-        for index in rules.indices where rules[index].matchOutcome(candidate) == .matched {
-            names.append(rules[index].name)
-        }
+        for rule in compiledRules where rule.matchOutcome(candidate) == .matched { names.append(rule.name) }
         guard !names.isEmpty, outputRule(for: candidate) == nil else { return [] }
         return names
     }
@@ -19,7 +17,7 @@ extension RuleSet {
     /// True when at least one enabled rule takes the file at `path` (``ruleNames(matching:)`` is not empty).
     public func takes(_ path: String) -> Bool {
         let candidate = CandidatePath(path)
-        return rules.contains { $0.matchOutcome(candidate) == .matched } && outputRule(for: candidate) == nil
+        return compiledRules.contains { $0.matchOutcome(candidate) == .matched } && outputRule(for: candidate) == nil
     }
 
     /// One explanation per rule, in order, saying whether it takes the file at `path` and why not.
@@ -53,7 +51,7 @@ extension RuleSet {
 
     /// The first rule (enabled or not, since its old outputs may still be there) that watches the file's folder
     /// and whose template could have produced its name.
-    private func outputRule(for candidate: CandidatePath) -> Rule? {
-        rules.firstIndex { $0.covers(candidate) && $0.isOutputName(of: candidate) }.map { rules[$0] }
+    private func outputRule(for candidate: CandidatePath) -> CompiledRule? {
+        compiledRules.first { $0.covers(candidate) && $0.isOutputName(of: candidate) }
     }
 }

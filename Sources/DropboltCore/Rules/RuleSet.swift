@@ -9,14 +9,18 @@
 /// ```
 public struct RuleSet: Sendable {
     /// Every rule that loaded, enabled or not, sorted by name.
-    public var rules: [Rule]
+    public var rules: [Rule] { didSet { compiledRules = rules.map(\.compiled) } }
     /// One entry per rule file that could not be loaded.
     public var problems: [RuleProblem]
+    /// What matching needs of each rule, in the same order: a scan reads these for every file, and reading a
+    /// `Rule` out of `rules` would copy (retain and release) each of its fields.
+    private(set) var compiledRules: [CompiledRule]
 
     /// Creates a rule set; `rules` are sorted by name.
     public init(rules: [Rule], problems: [RuleProblem] = []) {
         self.rules = rules.sorted { $0.name < $1.name }
         self.problems = problems
+        compiledRules = self.rules.map(\.compiled)
     }
 
     /// The folders the watcher needs: enabled rules' folders without duplicates.
