@@ -30,11 +30,8 @@ public struct NWCHarness: Sendable {
     /// The write end of the harness's stdin: closing it asks the harness to stop.
     private let stdinDescriptor: Int32
 
-    /// The harness script: `$DROPBOLT_NWC_HARNESS` when set, else `<repo>/tools/nwc/harness.py`.
-    public static var scriptPath: String {
-        ProcessInfo.processInfo.environment["DROPBOLT_NWC_HARNESS"]
-            ?? LNbitsServer.repositoryRoot + "/tools/nwc/harness.py"
-    }
+    /// The harness script, `<repo>/tools/nwc/harness.py`.
+    public static var scriptPath: String { LNbitsServer.repositoryRoot + "/tools/nwc/harness.py" }
 
     /// True when the harness script exists in this tree (it arrives with the NWC test tooling).
     public static var isAvailable: Bool { FileManager.default.fileExists(atPath: scriptPath) }

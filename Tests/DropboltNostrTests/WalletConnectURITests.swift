@@ -13,16 +13,15 @@ import Testing
         #expect(uri.walletPublicKey.hex == Self.wallet)
         #expect(uri.relays == ["wss://relay.damus.io"])
         #expect(uri.secret.publicKey == (try NostrSecretKey(hex: Self.secret)).publicKey)
-        #expect(uri.lud16 == nil)
     }
 
-    @Test func severalRelaysALightningAddressAndWhitespace() throws {
+    /// Other parameters (a lightning address, unknown ones) are ignored: dropbolt only needs relays and the secret.
+    @Test func severalRelaysOtherParametersAndWhitespace() throws {
         let uri = try WalletConnectURI(
             parsing:
                 "  nostr+walletconnect://\(Self.wallet.uppercased())?relay=wss://a.example/nostr&relay=ws%3A%2F%2F127.0.0.1%3A7447"
                 + "&lud16=me%40example.com&secret=\(Self.secret)&unknown=1\n")
         #expect(uri.relays == ["wss://a.example/nostr", "ws://127.0.0.1:7447"])
-        #expect(uri.lud16 == "me@example.com")
         #expect(uri.walletPublicKey.hex == Self.wallet)
     }
 

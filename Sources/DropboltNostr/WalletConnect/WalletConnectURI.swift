@@ -26,8 +26,6 @@ public struct WalletConnectURI: Sendable, CustomStringConvertible {
     public let relays: [String]
     /// The client's secret key (signs requests, derives encryption keys).
     public let secret: NostrSecretKey
-    /// The wallet's lightning address, when the URI carries one.
-    public let lud16: String?
 
     private static let schemes = ["nostr+walletconnect://", "nostrwalletconnect://", "nostr+walletconnect:"]
 
@@ -49,7 +47,6 @@ public struct WalletConnectURI: Sendable, CustomStringConvertible {
         }
         var relays: [String] = []
         var secretText: String?
-        var lud16: String?
         for pair in (queryPart ?? "").split(separator: "&") {
             let (name, rawValue) = pair.splitOnce("=")
             guard let value = String(rawValue ?? "").percentDecoded else {
@@ -58,7 +55,6 @@ public struct WalletConnectURI: Sendable, CustomStringConvertible {
             switch name {
             case "relay": relays.append(value)
             case "secret": secretText = value
-            case "lud16": lud16 = value
             default: continue
             }
         }
@@ -73,7 +69,6 @@ public struct WalletConnectURI: Sendable, CustomStringConvertible {
             throw Failure("the secret must be 64 hex digits of a valid key")
         }
         self.relays = relays
-        self.lud16 = lud16
     }
 
     /// The string with the secret replaced by `***`.
