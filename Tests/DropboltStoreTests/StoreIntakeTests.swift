@@ -102,7 +102,7 @@ struct StoreIntakeTests {
         let intakeTime = try await clock.measure {
             created = try await store.recordIntake(batch, at: testDate())
         }
-        var index: [String: KnownFile] = [:]
+        var index = FileIndex()
         let indexTime = try await clock.measure { index = try await store.loadFileIndex() }
         // Reported, not asserted: timing belongs to `make bench`.
         print("recordIntake of 20,000 files: \(intakeTime); loadFileIndex of 20,000 rows: \(indexTime)")

@@ -7,7 +7,7 @@ import Logging
 
 /// Turns settled files into `queued` jobs, exactly once per (rule, path, content).
 ///
-/// It keeps the files table's stat in memory, so a reconcile of an unchanged tree costs one dictionary lookup per
+/// It keeps the files table's stat in memory (``FileIndex``), so a reconcile of an unchanged tree costs one lookup per
 /// file and never re-hashes. A file whose size, mtime or inode changed is hashed; equal content only refreshes the
 /// stat. New content becomes one job per matching rule, in the same transaction as the file row.
 ///
@@ -19,7 +19,7 @@ final class Intake {
     private let ruleBook: RuleBook
     private let logger: Logger
     /// Loaded on the first batch: a start-up over an unchanged tree reports no files and never needs it.
-    private var loadedIndex: [String: KnownFile]?
+    private var loadedIndex: FileIndex?
     private var baselines: [String: Int64] = [:]
     /// False once a batch failed to commit since the last folder stamps; stamps are then not kept, since they
     /// would let the next start skip folders whose files were never recorded.
@@ -68,7 +68,7 @@ final class Intake {
     }
 
     private func record(_ files: [FileReady]) async throws -> [JobRecord] {
-        var index: [String: KnownFile]
+        var index: FileIndex
         if let loadedIndex {
             index = loadedIndex
         } else {

@@ -59,7 +59,7 @@ public struct ScanPlan: Sendable {
     ///   - jobs: every job's state (``Store/jobStates()``).
     /// - Throws: ``ScanError`` for a path no selected rule watches, or an unknown or disabled rule.
     public static func make(
-        paths: [String], rules: RuleSet, only: String?, index: [String: KnownFile], jobs: [JobKey: JobState]
+        paths: [String], rules: RuleSet, only: String?, index: FileIndex, jobs: [JobKey: JobState]
     ) throws(ScanError) -> ScanPlan {
         let selected = rules.rules.filter { $0.enabled && (only == nil || $0.name == only) }
         if let only, selected.isEmpty {

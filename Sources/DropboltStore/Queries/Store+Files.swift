@@ -6,12 +6,11 @@ extension Store {
     ///
     /// Reads the columns straight off the statement rather than decoding ``FileRecord``s, because a tree of
     /// 100,000 files is read at every startup.
-    /// - Returns: A dictionary from absolute path to what is known about it.
+    /// - Returns: What is known about each absolute path.
     /// - Throws: ``StoreError/queryFailed``.
-    public func loadFileIndex() async throws -> [String: KnownFile] {
+    public func loadFileIndex() async throws -> FileIndex {
         try await read("load the file index") { db in
-            let count = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM files") ?? 0
-            var index = [String: KnownFile](minimumCapacity: count)
+            var index = FileIndex()
             let statement = try db.makeStatement(sql: "SELECT path, size, mtime_ns, inode, sha256 FROM files")
             let rows = try Row.fetchCursor(statement)
             while let row = try rows.next() {
