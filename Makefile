@@ -30,7 +30,7 @@ build: deps
 
 ## release: the daemon and dropbolt-fakes (LNbits + fake provider, for rows d and e of `make bench`).
 ## Not --static-swift-stdlib: measured, the static binary keeps ~1 MB more resident (its code is faulted in
-## 64 KB chunks that mix ours with Foundation's).
+## 64 KB chunks that mix ours with Foundation's). The daemon links with lld and DT_RELR in release (Package.swift).
 release: deps
 	$(SWIFT) build -c release --product dropbolt
 	$(SWIFT) build -c release --product dropbolt-fakes
