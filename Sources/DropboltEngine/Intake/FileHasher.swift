@@ -11,7 +11,7 @@ enum FileHasher {
 
     /// The lowercase hex SHA-256 and the size of the file at `path`, or nil when it cannot be read.
     static func sha256AndSize(ofFileAt path: String) -> (sha256: String, size: Int)? {
-        guard var reader = try? FileChunkReader(path: path) else { return nil }
+        guard var reader = try? FileChunkReader(path: path, fitToFile: true) else { return nil }
         var hasher = SHA256()
         var size = 0
         do {
