@@ -342,9 +342,18 @@ final class WatchLoop {
         }
     }
 
+    /// Hands on the ready files in batches of at most ``WatcherConfiguration/scanBatchSize``: the intake holds a
+    /// batch's hashes, rows and new jobs at once, and a burst drained in one read (10,000 renames) or settled in
+    /// one sweep was one batch, so its peak memory depended on how many files arrived between two reads.
     private func flush() {
         guard !settler.ready.isEmpty else { return }
-        shared.yield(.ready(settler.takeReady()))
+        let ready = settler.takeReady()
+        var start = ready.startIndex
+        while start < ready.endIndex {
+            let end = min(start + configuration.scanBatchSize, ready.endIndex)
+            shared.yield(.ready(Array(ready[start..<end])))
+            start = end
+        }
     }
 
     /// Sleeps in `poll(2)` until an event, a wake-up from ``Watcher`` or the next deadline.

@@ -10,6 +10,8 @@ import Testing
 final class WatchRecorder: Sendable {
     private final class ReadyList: Sendable {
         let files = Mutex<[FileReady]>([])
+        /// The size of each reported batch, in order.
+        let batchSizes = Mutex<[Int]>([])
         /// For each control-folder change reported: whether the first control folder existed when it was handled.
         let controlChanges = Mutex<[Bool]>([])
     }
@@ -28,7 +30,9 @@ final class WatchRecorder: Sendable {
         consumer = Task {
             for await event in watcher.events {
                 switch event {
-                case .ready(let files): ready.files.withLock { $0.append(contentsOf: files) }
+                case .ready(let files):
+                    ready.files.withLock { $0.append(contentsOf: files) }
+                    ready.batchSizes.withLock { $0.append(files.count) }
                 case .controlChanged:
                     let exists = control.map { FileManager.default.fileExists(atPath: $0) } ?? false
                     ready.controlChanges.withLock { $0.append(exists) }
@@ -42,6 +46,9 @@ final class WatchRecorder: Sendable {
 
     var paths: [String] { ready.files.withLock { $0.map(\.path) } }
 
+    /// The size of each reported batch, in order.
+    var batchSizes: [Int] { ready.batchSizes.withLock { $0 } }
+
     /// Whether the control folder existed at each reported control change, in order.
     var controlChanges: [Bool] { ready.controlChanges.withLock { $0 } }
 
@@ -53,6 +60,27 @@ final class WatchRecorder: Sendable {
 
 @Suite(.serialized)
 struct WatcherTests {
+    /// A burst handed on at once (events drained in one read, or files settling in one sweep) comes in batches of at
+    /// most `scanBatchSize`, every file once.
+    @Test(arguments: [Duration.zero, .milliseconds(300)])
+    func aBurstIsHandedOnInBoundedBatches(settle: Duration) async throws {
+        let directory = try TemporaryDirectory(prefix: "watch")
+        defer { directory.remove() }
+        let root = try directory.makeFolder("root")
+        let staging = try directory.makeFolder("staging")
+        let names = (0..<200).map { "f\($0).jpg" }
+        for name in names { try directory.write("staging/" + name, bytes: 10) }
+        let recorder = try await WatchRecorder(
+            WatcherConfiguration(roots: [WatchFolder(path: root, recursive: false)], settle: settle, scanBatchSize: 16))
+        for name in names { #expect(rename(staging + "/" + name, root + "/" + name) == 0) }
+        try await waitUntil(timeout: .seconds(10), what: "every renamed file") { recorder.paths.count >= names.count }
+        await recorder.stop()
+        #expect(Set(recorder.paths) == Set(names.map { root + "/" + $0 }))
+        #expect(recorder.paths.count == names.count)
+        #expect(recorder.batchSizes.allSatisfy { $0 <= 16 }, "\(recorder.batchSizes)")
+        #expect(recorder.batchSizes.count >= names.count / 16)
+    }
+
     @Test func symbolicLinksLeavingTheRootAreNotFollowed() async throws {
         let directory = try TemporaryDirectory(prefix: "watch")
         defer { directory.remove() }
