@@ -20,7 +20,8 @@ public struct WatcherConfiguration: Sendable {
     /// Called on the watcher thread for every file name that passed the default ignores; false drops the file.
     /// The engine answers from its current rule set (extension globs, excludes, output names).
     public var accepts: @Sendable (String) -> Bool
-    /// How many ready files a scan reports in one ``WatchEvent/ready(_:)`` batch.
+    /// The most ready files in one ``WatchEvent/ready(_:)`` batch: a scan hands on a batch once it has this many,
+    /// and a burst of events or of files settling together is split into batches of this size.
     public var scanBatchSize: Int
     /// Folder stamps from the last complete reconcile (see ``FolderStamp``), used by the start-up reconcile only.
     public var folderStamps: [FolderStamp]
@@ -41,7 +42,7 @@ public struct WatcherConfiguration: Sendable {
     ///   - rescanInterval: periodic reconcile (default 60 minutes).
     ///   - useInotify: false polls only (default true).
     ///   - accepts: file filter called on the watcher thread (default: everything).
-    ///   - scanBatchSize: batch size of scan reports (default 512).
+    ///   - scanBatchSize: the most files in one reported batch (default 512).
     ///   - oneShot: stop after the start-up reconcile has settled (default false).
     public init(
         roots: [WatchFolder],
