@@ -25,6 +25,9 @@ struct Settler {
     /// Creates a settler with a quiet period.
     init(settle: Duration) { self.settle = settle }
 
+    /// How long after a file's quiet period ends its sweep runs (see ``nextSweep``).
+    private var sweepMargin: Duration { settle / 10 }
+
     /// True when no file is waiting.
     var isIdle: Bool { pending.isEmpty }
 
@@ -49,7 +52,7 @@ struct Settler {
             return true
         }
         pending[path] = Pending(status: status, lastChange: now, cause: cause)
-        let due = now + settle + settle / 10
+        let due = now + settle + sweepMargin
         if nextSweep.map({ due < $0 }) ?? true { nextSweep = due }
         return false
     }
@@ -62,7 +65,7 @@ struct Settler {
         for (path, entry) in pending {
             let due = entry.lastChange + settle
             guard due <= now else {
-                let next = due + settle / 10
+                let next = due + sweepMargin
                 earliest = min(earliest ?? next, next)
                 continue
             }
@@ -75,7 +78,7 @@ struct Settler {
                 settled.append(current.ready(path: path, cause: entry.cause))
             } else {
                 pending[path] = Pending(status: current, lastChange: now, cause: entry.cause)
-                let next = now + settle + settle / 10
+                let next = now + settle + sweepMargin
                 earliest = min(earliest ?? next, next)
             }
         }

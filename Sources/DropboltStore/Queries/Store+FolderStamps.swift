@@ -6,8 +6,7 @@ extension Store {
     /// The stamps of the last complete reconcile, if they were taken under the same rules (`fingerprint`).
     public func folderStamps(fingerprint: String) async throws -> [FolderStamp] {
         try await read("read folder stamps") { db in
-            let stored = try String.fetchOne(db, sql: "SELECT value FROM settings WHERE key = 'folder_stamps_rules'")
-            guard stored == fingerprint else { return [] }
+            guard try Self.storedFingerprint(in: db) == fingerprint else { return [] }
             return try Row.fetchAll(db, sql: Self.folderStampsSQL).map(Self.folderStamp(row:))
         }
     }
@@ -41,6 +40,11 @@ extension Store {
         }
     }
 
+    /// The rules fingerprint the stored stamps were taken under, if any.
+    private static func storedFingerprint(in db: Database) throws -> String? {
+        try String.fetchOne(db, sql: "SELECT value FROM settings WHERE key = 'folder_stamps_rules'")
+    }
+
     private static let folderStampsSQL = "SELECT path, parent, mtime_ns, inode, skippable FROM folder_stamps"
 
     private static func folderStamp(row: Row) -> FolderStamp {
@@ -53,8 +57,7 @@ extension Store {
     private static func storedFolderStamps(in db: Database, equal stamps: [FolderStamp], fingerprint: String) throws
         -> Bool
     {
-        let stored = try String.fetchOne(db, sql: "SELECT value FROM settings WHERE key = 'folder_stamps_rules'")
-        guard stored == fingerprint,
+        guard try storedFingerprint(in: db) == fingerprint,
             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM folder_stamps") == stamps.count
         else { return false }
         // Keyed by path as the table is; a list naming a path twice is never equal to the table.
