@@ -3,8 +3,12 @@
 // or its standard input closes; then prints one JSON summary line on stdout (counts, violations, the paid-endpoint
 // log) and one human line on stderr.
 //
-//   dropbolt-fakes [FOLDER] [--paid-failure-rate R] [--wallet-timeout-rate R] [--wallet-hold-seconds S] [--seed N]
+//   dropbolt-fakes [FOLDER] [--wallet lnbits|phoenixd] [--paid-failure-rate R] [--wallet-timeout-rate R]
+//                  [--wallet-hold-seconds S] [--seed N]
 //
+// --wallet phoenixd         no LNbits: the provider's invoices come from a fake phoenixd's book, and that fake
+//                           (`phoenixd` and `phoenixd_password` in the JSON line) pays them at once. For the bench's
+//                           comparison with a wallet that is not the bottleneck; the wallet proxy needs LNbits.
 // --paid-failure-rate R     the provider answers this fraction (0…1) of correctly paid requests with a generic 500
 //                           (token not consumed: the same credential works on retry). Default 0.
 // --wallet-timeout-rate R   the wallet proxy forwards this fraction of outgoing payments to LNbits (they are paid)
@@ -28,6 +32,10 @@ struct DropboltFakes {
         }
         let folder = options.folder ?? NSTemporaryDirectory() + "/dropbolt-fakes-\(getpid())"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        if options.wallet == "phoenixd" {
+            try await runWithPhoenixd(options)
+            return
+        }
         let lnbits = try await LNbitsServer.start(dataDirectory: folder + "/lnbits")
         let provider: FakeSats4AI
         let proxy: WalletTimeoutProxy
@@ -51,6 +59,41 @@ struct DropboltFakes {
             "wallet_hold_seconds": options.walletHoldSeconds,
         ]
         writeLine(description)
+        await waitForStop()
+        await proxy.stop()
+        await provider.stop()
+        lnbits.stop()
+        writeSummary(
+            provider, walletPayments: proxy.payments, withheld: proxy.withheldPaymentHashes,
+            forwarded: proxy.forwardedCount)
+    }
+
+    /// `--wallet phoenixd`: the fake provider and a fake phoenixd sharing one book; no LNbits, no wallet proxy.
+    static func runWithPhoenixd(_ options: Options) async throws {
+        let book = FakeWalletBook()
+        let phoenixd = try await FakePhoenixd.start(book: book)
+        let provider: FakeSats4AI
+        do {
+            provider = try await FakeSats4AI.start(
+                issuer: .walletBook(book),
+                configuration: .init(paidFailureRate: options.paidFailureRate, faultSeed: options.seed))
+        } catch {
+            phoenixd.stop()
+            throw error
+        }
+        writeLine([
+            "provider": provider.url, "phoenixd": phoenixd.url, "phoenixd_password": phoenixd.password,
+            "seed": options.seed, "paid_failure_rate": options.paidFailureRate,
+        ])
+        await waitForStop()
+        await provider.stop()
+        phoenixd.stop()
+        writeSummary(
+            provider, walletPayments: book.succeededPayments, withheld: [], forwarded: 0, violations: book.violations)
+    }
+
+    /// Returns when the parent closes our standard input or sends SIGTERM/SIGINT.
+    static func waitForStop() async {
         // Stop when the parent closes our standard input or sends SIGTERM/SIGINT (UnixSignals blocks them and reads
         // them from a signalfd: an ignored signal would never reach a dispatch source on Linux).
         let signals = await UnixSignalsSequence(trapping: .sigterm, .sigint)
@@ -65,9 +108,12 @@ struct DropboltFakes {
                 if once.claim() { continuation.resume() }
             }.start()
         }
-        await proxy.stop()
-        await provider.stop()
-        lnbits.stop()
+    }
+
+    /// Prints the JSON summary line on stdout and the human line on stderr; `violations` are a fake wallet's.
+    static func writeSummary(
+        _ provider: FakeSats4AI, walletPayments: Int, withheld: [String], forwarded: Int, violations: [String] = []
+    ) {
         let received: [[String: Any]] = provider.received.map {
             [
                 "endpoint": $0.endpoint.path, "authorized": $0.hadAuthorization, "body_sha256": $0.bodySHA256,
@@ -77,16 +123,17 @@ struct DropboltFakes {
         writeLine([
             "summary": [
                 "paid_requests": provider.paidRequests, "challenges_issued": provider.challengesIssued,
-                "injected_paid_failures": provider.injectedPaidFailures, "violations": provider.violations,
-                "wallet_payments": proxy.payments, "wallet_withheld": proxy.withheldPaymentHashes,
-                "wallet_forwarded": proxy.forwardedCount, "received": received,
+                "injected_paid_failures": provider.injectedPaidFailures, "violations": provider.violations + violations,
+                "wallet_payments": walletPayments, "wallet_withheld": withheld, "wallet_forwarded": forwarded,
+                "received": received,
             ] as [String: Any]
         ])
         FileHandle.standardError.write(
             Data(
-                ("dropbolt-fakes: paid requests \(provider.paidRequests), violations \(provider.violations.count), "
-                    + "injected paid 500s \(provider.injectedPaidFailures), wallet payments \(proxy.payments), "
-                    + "withheld wallet answers \(proxy.withheldPaymentHashes.count)\n").utf8))
+                ("dropbolt-fakes: paid requests \(provider.paidRequests), "
+                    + "violations \(provider.violations.count + violations.count), "
+                    + "injected paid 500s \(provider.injectedPaidFailures), wallet payments \(walletPayments), "
+                    + "withheld wallet answers \(withheld.count)\n").utf8))
     }
 
     /// Writes `object` as one line of key-sorted JSON on stdout.
@@ -99,14 +146,15 @@ struct DropboltFakes {
 /// The command line of `dropbolt-fakes`.
 struct Options {
     var folder: String?
+    var wallet = "lnbits"
     var paidFailureRate = 0.0
     var walletTimeoutRate = 0.0
     var walletHoldSeconds = 30.0
     var seed = UInt64.random(in: 0...UInt64(UInt32.max))
 
     static let usage =
-        "usage: dropbolt-fakes [FOLDER] [--paid-failure-rate R] [--wallet-timeout-rate R] "
-        + "[--wallet-hold-seconds S] [--seed N]"
+        "usage: dropbolt-fakes [FOLDER] [--wallet lnbits|phoenixd] [--paid-failure-rate R] "
+        + "[--wallet-timeout-rate R] [--wallet-hold-seconds S] [--seed N]"
 
     /// A command-line problem.
     struct UsageError: Error, CustomStringConvertible {
@@ -129,6 +177,12 @@ struct Options {
         }
         while let argument = rest.popFirst() {
             switch argument {
+            case "--wallet":
+                let kind = try value(argument)
+                guard kind == "lnbits" || kind == "phoenixd" else {
+                    throw UsageError(description: "--wallet must be lnbits or phoenixd, not \(kind)")
+                }
+                options.wallet = kind
             case "--paid-failure-rate": options.paidFailureRate = try fraction(argument)
             case "--wallet-timeout-rate": options.walletTimeoutRate = try fraction(argument)
             case "--wallet-hold-seconds":
@@ -150,6 +204,9 @@ struct Options {
                 }
                 options.folder = argument
             }
+        }
+        if options.wallet == "phoenixd", options.walletTimeoutRate > 0 {
+            throw UsageError(description: "--wallet-timeout-rate needs --wallet lnbits (the proxy is before LNbits)")
         }
         return options
     }

@@ -7,7 +7,10 @@ sends for an analyze rule without a prompt); L402Client gets the 402, pays the i
 below (LNbits' REST API, as dropbolt's `lnbits` wallet does) and sends the request again with
 `Authorization: L402 <macaroon>:<preimage>`; the answer's `content` is written to `<stem>.txt` beside the image.
 
-    l402kit_driver.py --provider URL --lnbits URL --key-file FILE [--workers N] IMAGE...
+    l402kit_driver.py --provider URL (--lnbits URL | --phoenixd URL) --key-file FILE [--workers N] IMAGE...
+
+`--phoenixd` pays through phoenixd's API instead (the key file holds its password), for the comparison with a
+wallet that is not the bottleneck.
 
 `--workers 1` (default) is one client doing the jobs one after another, as its synchronous API is used in its
 documentation; `--workers N` runs N threads with a client each. Prints one JSON line: jobs, ok, errors, wall
@@ -49,6 +52,24 @@ class LNbitsWallet(L402Wallet):
         self._http.close()
 
 
+class PhoenixdWallet(L402Wallet):
+    """Pays through phoenixd: POST /payinvoice, form-encoded `invoice=…`, HTTP basic auth with the password."""
+
+    def __init__(self, url: str, password: str):
+        self._http = httpx.Client(base_url=url, auth=("", password), timeout=60.0)
+
+    def pay_invoice(self, bolt11: str) -> str:
+        response = self._http.post("/payinvoice", data={"invoice": bolt11})
+        response.raise_for_status()
+        payment = response.json()
+        if not payment.get("paymentPreimage"):
+            raise RuntimeError(f"phoenixd did not pay: {str(payment)[:200]}")
+        return payment["paymentPreimage"]
+
+    def close(self) -> None:
+        self._http.close()
+
+
 def analyze(client: L402Client, url: str, image: Path) -> str | None:
     """One job; returns None when the caption was written, else what went wrong."""
     body = {"image": "data:image/png;base64," + base64.b64encode(image.read_bytes()).decode()}
@@ -71,14 +92,19 @@ def cpu_seconds() -> float:
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--provider", required=True)
-    parser.add_argument("--lnbits", required=True)
+    wallet = parser.add_mutually_exclusive_group(required=True)
+    wallet.add_argument("--lnbits")
+    wallet.add_argument("--phoenixd")
     parser.add_argument("--key-file", required=True, type=Path)
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("images", nargs="+", type=Path)
     args = parser.parse_args()
     key = args.key_file.read_text().strip()
     url = args.provider.rstrip("/") + "/api/l402/analyze-image"
-    clients = [L402Client(wallet=LNbitsWallet(args.lnbits, key), timeout=120.0) for _ in range(args.workers)]
+    def make_wallet() -> L402Wallet:
+        return LNbitsWallet(args.lnbits, key) if args.lnbits else PhoenixdWallet(args.phoenixd, key)
+
+    clients = [L402Client(wallet=make_wallet(), timeout=120.0) for _ in range(args.workers)]
     work: queue.Queue[Path] = queue.Queue()
     for image in args.images:
         work.put(image)

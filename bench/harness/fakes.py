@@ -55,14 +55,27 @@ output: "{stem}.txt"
 """
 
 
+PHOENIXD_WALLET_YAML = """\
+wallet:
+  kind: phoenixd
+  url: {url}
+  password_file: {key_file}
+  max_fee_sats: 10
+"""
+
+
 class Fakes:
     """`dropbolt-fakes <folder>`: starts LNbits and the fake provider, prints where they are, runs until its
-    standard input closes; then prints a JSON summary (paid requests, violations) and stops LNbits."""
+    standard input closes; then prints a JSON summary (paid requests, violations) and stops LNbits.
 
-    def __init__(self, binary: Path, folder: Path):
+    With `wallet="phoenixd"` there is no LNbits: the provider's invoices come from a fake phoenixd, which pays them
+    at once (`self.lnbits` is None, `self.phoenixd` and `self.adminkey`, its password, are set)."""
+
+    def __init__(self, binary: Path, folder: Path, wallet: str = "lnbits"):
         self.folder = folder
-        self.proc = spawn([str(binary), str(folder)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                          stderr=subprocess.PIPE)
+        self.wallet = wallet
+        self.proc = spawn([str(binary), str(folder), "--wallet", wallet], stdin=subprocess.PIPE,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         register_stop_first(self)
         self.out = LineStream(self.proc.stdout, "dropbolt-fakes stdout")
         self.err = LineStream(self.proc.stderr, "dropbolt-fakes stderr")
@@ -80,11 +93,18 @@ class Fakes:
             raise HarnessError(f"dropbolt-fakes printed nothing within {FAKES_READY_TIMEOUT_S:.0f} s")
         self.ready_s = time.monotonic() - started
         info = json.loads(hit[1])
-        self.provider, self.lnbits, self.adminkey = info["provider"], info["lnbits"], info["payer_adminkey"]
-        self.inkey = info["payer_inkey"]
+        self.provider = info["provider"]
+        if wallet == "phoenixd":
+            self.lnbits, self.inkey = None, None
+            self.phoenixd, self.adminkey = info["phoenixd"], info["phoenixd_password"]
+        else:
+            self.phoenixd = None
+            self.lnbits, self.adminkey, self.inkey = info["lnbits"], info["payer_adminkey"], info["payer_inkey"]
 
     def payer_balance_msat(self) -> int | None:
-        """The payer wallet's balance (GET /api/v1/wallet with its invoice key)."""
+        """The payer wallet's balance (GET /api/v1/wallet with its invoice key); None without LNbits."""
+        if self.lnbits is None:
+            return None
         request = urllib.request.Request(self.lnbits + "/api/v1/wallet", headers={"X-Api-Key": self.inkey})
         try:
             with urllib.request.urlopen(request, timeout=10) as response:
@@ -128,14 +148,18 @@ class Fakes:
 
 def make_paid_tree(root: Path, fakes: Fakes, rule_yaml: str, provider: str | None = None,
                    timeout_s: int = 120) -> Path:
-    """A daemon tree that pays through the fakes' LNbits: inbox, staging (same file system), rules, key file."""
+    """A daemon tree that pays through the fakes' wallet (LNbits, or the fake phoenixd): inbox, staging (same file
+    system), rules, key file."""
     (root / "inbox").mkdir(parents=True)
     (root / "rules").mkdir()
     (root / "staging").mkdir()
     key_file = write_key_file(root / "wallet.key", fakes.adminkey)
     config = root / "dropbolt.yaml"
-    config.write_text(PAID_CONFIG_YAML.format(provider=provider or fakes.provider, lnbits=fakes.lnbits,
-                                              key_file=key_file)
-                      .replace("timeout_seconds: 120", f"timeout_seconds: {timeout_s}"))
+    text = (PAID_CONFIG_YAML.format(provider=provider or fakes.provider, lnbits=fakes.lnbits, key_file=key_file)
+            .replace("timeout_seconds: 120", f"timeout_seconds: {timeout_s}"))
+    if fakes.phoenixd:
+        lnbits_wallet = text[text.index("wallet:\n"):text.index("budget:\n")]
+        text = text.replace(lnbits_wallet, PHOENIXD_WALLET_YAML.format(url=fakes.phoenixd, key_file=key_file))
+    config.write_text(text)
     (root / "rules" / "bench.yaml").write_text(rule_yaml)
     return config

@@ -82,7 +82,8 @@ def l402kit_run(root: Path, python: Path, fakes: Fakes, size: int, count: int, w
     driver process, all threads), and the whole process's CPU from wait4 for the details."""
     images = stage_images(root / "inbox", size, count)
     key_file = write_key_file(root / "wallet.key", fakes.adminkey)
-    argv = [str(python), str(L402KIT_DRIVER), "--provider", fakes.provider, "--lnbits", fakes.lnbits,
+    wallet = ["--phoenixd", fakes.phoenixd] if fakes.phoenixd else ["--lnbits", fakes.lnbits]
+    argv = [str(python), str(L402KIT_DRIVER), "--provider", fakes.provider, *wallet,
             "--key-file", str(key_file), "--workers", str(workers), *map(str, images)]
     with open(root / "driver.stdout", "wb") as out, open(root / "driver.stderr", "wb") as err:
         proc = spawn(with_peak_rss(argv, root / "driver.rss"), stdout=out, stderr=err)

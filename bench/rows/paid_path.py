@@ -11,6 +11,7 @@ from harness.processes import HarnessError, log
 from harness.report import Figure, Row, verdict
 
 from . import paid_clients as clients
+from . import paid_fast_wallet
 
 KEY, NAME = "d", "paid"
 TITLE = "(d) paid path, analyze jobs"
@@ -172,4 +173,5 @@ def run(ctx) -> Row:
                            f"({spent / paid_jobs:.1f} sat/job; the fake charges 21 per analyze-image)")
     if fakes.summary:
         row.details.append(fakes.summary.strip())
+    paid_fast_wallet.run_phase(ctx, row)
     return row

@@ -84,7 +84,7 @@ extension FakeSats4AI {
             case nil, .price?, .malformedHeader?:
                 var sats = price
                 if case .price(let faultPrice)? = fault { sats = faultPrice }
-                let created = try await lnbits.createInvoice(
+                let created = try await issuer.createInvoice(
                     amountSats: sats, memo: "sats4ai fake \(endpoint.rawValue)",
                     expirySeconds: configuration.invoiceExpirySeconds)
                 invoice = fault == .malformedHeader ? nil : created.bolt11
@@ -177,7 +177,7 @@ extension FakeSats4AI {
                 suggestion: "Send the exact same JSON payload as the request that returned the invoice.")
         }
         do {
-            guard try await lnbits.isPaid(paymentHash: record.paymentHash) else {
+            guard try await issuer.isPaid(paymentHash: record.paymentHash) else {
                 return invalidToken("\(path): invoice of token \(shortToken) is not paid")
             }
         } catch {

@@ -5,7 +5,8 @@ import NIOCore
 import Synchronization
 
 /// An in-process fake of sats4ai's L402 API: a real HTTP server on `127.0.0.1`, whose invoices are real invoices
-/// of the LNbits payee wallet, and which records everything a client does wrong.
+/// of the LNbits payee wallet (or of a fake node's book, ``InvoiceIssuer``), and which records everything a client
+/// does wrong.
 ///
 /// Routes (shapes from sats4ai's documentation, `reference/l402.md` §4):
 /// - `POST /api/l402/image-edit` `{prompt, image, aspect_ratio?, output_format?, modelId?}` →
@@ -30,8 +31,8 @@ import Synchronization
 /// With `Authorization: L402 <token>:<64 lower-case hex preimage>` (`LSAT` also accepted, exactly one header),
 /// in this order, each failure recorded in ``violations``:
 /// - malformed header, unknown token, token for another endpoint, token used, older than
-///   ``Configuration/tokenValiditySeconds``, `sha256(preimage)` ≠ payment hash, or LNbits' payee not showing the
-///   invoice paid → **401** `L402_INVALID_TOKEN` (never a fresh 402: a client must not pay twice);
+///   ``Configuration/tokenValiditySeconds``, `sha256(preimage)` ≠ payment hash, or the issuer (LNbits' payee) not
+///   showing the invoice paid → **401** `L402_INVALID_TOKEN` (never a fresh 402: a client must not pay twice);
 /// - body bytes differing from the challenged ones → **400** `INVALID_INPUT` "payload does not match the paid
 ///   request"; the token stays unused.
 ///
@@ -49,20 +50,28 @@ import Synchronization
 /// #expect(fake.violations.isEmpty && fake.paidRequests == 1)
 /// ```
 public final class FakeSats4AI: Sendable {
-    /// The LNbits whose payee wallet issues the invoices.
-    public let lnbits: LNbitsServer
+    /// Where the invoices come from (the LNbits payee wallet, unless started with ``start(issuer:configuration:)``).
+    public let issuer: InvoiceIssuer
     /// Prices and time limits.
     public let configuration: Configuration
     let state = Mutex(FakeSats4AIState())
 
-    private init(lnbits: LNbitsServer, configuration: Configuration) {
-        self.lnbits = lnbits
+    private init(issuer: InvoiceIssuer, configuration: Configuration) {
+        self.issuer = issuer
         self.configuration = configuration
     }
 
     /// Starts the fake on `127.0.0.1` on a free port and returns once it accepts connections.
     public static func start(lnbits: LNbitsServer, configuration: Configuration = .init()) async throws -> FakeSats4AI {
-        let fake = FakeSats4AI(lnbits: lnbits, configuration: configuration)
+        try await start(issuer: .lnbits(lnbits), configuration: configuration)
+    }
+
+    /// Starts the fake with invoices from `issuer`, on `127.0.0.1` on a free port; returns once it accepts
+    /// connections.
+    public static func start(
+        issuer: InvoiceIssuer, configuration: Configuration = .init()
+    ) async throws -> FakeSats4AI {
+        let fake = FakeSats4AI(issuer: issuer, configuration: configuration)
         fake.state.withLock { $0.dice = FaultDice(seed: configuration.faultSeed) }
         let router = Router()
         for endpoint in Endpoint.allCases {

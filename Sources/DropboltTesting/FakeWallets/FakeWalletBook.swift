@@ -164,6 +164,9 @@ public final class FakeWalletBook: Sendable {
     /// How many pay requests the node received for this hash.
     public func payCalls(_ paymentHashHex: String) -> Int { contents.withLock { $0.payCalls[paymentHashHex] ?? 0 } }
 
+    /// How many payments succeeded, over all hashes.
+    public var succeededPayments: Int { contents.withLock { $0.states.values.count(where: \.isSucceeded) } }
+
     /// The fee limit the client sent with the payment, converted to msat from the node's own unit; nil if none.
     public func feeLimitMsat(_ paymentHashHex: String) -> Int64? {
         contents.withLock { $0.feeLimitsMsat[paymentHashHex] }
