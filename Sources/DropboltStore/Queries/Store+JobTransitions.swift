@@ -279,16 +279,17 @@ extension Store {
     public func earlierOutput(rule: String, sha256: String, excludingJob jobID: Int64) async throws -> OutputRecord? {
         try await read("find earlier output") { db in
             // Asked for every job before its first request: from the statement cache.
-            try OutputRecord.fetchOne(
-                db.cachedStatement(
-                    sql: """
-                        SELECT outputs.* FROM outputs JOIN jobs ON jobs.id = outputs.job_id
-                        WHERE jobs.rule = ? AND jobs.sha256 = ? AND jobs.state = 'done' AND jobs.id != ?
-                        ORDER BY outputs.id DESC LIMIT 1
-                        """),
-                arguments: [rule, sha256, jobID])
+            try OutputRecord.fetchOne(db.cachedStatement(sql: Self.earlierOutputSQL), arguments: [rule, sha256, jobID])
         }
     }
+
+    /// The query of ``earlierOutput(rule:sha256:excludingJob:)``: rule, content hash, job to leave out. It finds the
+    /// jobs through `jobs_on_rule_sha256` (v10), whatever the number of finished jobs.
+    static let earlierOutputSQL = """
+        SELECT outputs.* FROM outputs JOIN jobs ON jobs.id = outputs.job_id
+        WHERE jobs.rule = ? AND jobs.sha256 = ? AND jobs.state = 'done' AND jobs.id != ?
+        ORDER BY outputs.id DESC LIMIT 1
+        """
 
     /// The output dropbolt recorded at `path`, if any (outputs are never treated as the user's files).
     public func output(at path: String) async throws -> OutputRecord? {
