@@ -235,6 +235,18 @@ extension Store {
             // one entry per job.
             try db.execute(sql: "CREATE INDEX jobs_on_rule_sha256 ON jobs(rule, sha256)")
         }
+        migrator.registerMigration("v11") { db in
+            // The dispatcher asks for runnable jobs whenever a worker frees up and every second. Through an index on
+            // state alone, SQLite read every waiting job's row to check its `not_before`: 12-22 ms a query with
+            // 100,000 jobs held for later (quote-only, or a spent budget), ~2% of a core at idle. With `not_before`
+            // in the index, jobs with no wait and jobs due by now are two index ranges (Store.runnableJobsSQL). It
+            // also serves every query by state alone, so it replaces jobs_on_state.
+            try db.execute(
+                sql: """
+                    CREATE INDEX jobs_on_state_not_before ON jobs(state, not_before);
+                    DROP INDEX jobs_on_state;
+                    """)
+        }
         return migrator
     }
 }

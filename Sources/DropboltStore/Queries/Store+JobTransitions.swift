@@ -3,33 +3,47 @@ import Foundation
 import GRDB
 
 extension Store {
-    /// Jobs a worker can take now, oldest first: `queued` and `held` ones, and jobs interrupted in `invoiced`,
-    /// `paying`, `paid` or `fetched` (recovered by their own rules), each only once its `not_before` has passed;
-    /// with `scan`, only the jobs of that `dropbolt scan` run.
+    /// Jobs a worker can take now: `queued` and `held` ones, and jobs interrupted in `invoiced`, `paying`, `paid` or
+    /// `fetched` (recovered by their own rules), each only once its `not_before` has passed; with `scan`, only the
+    /// jobs of that `dropbolt scan` run. The oldest first, of the jobs that never waited and of those whose wait
+    /// ended (up to `limit` of each, those longest due first).
     public func runnableJobs(now: Date, excluding busy: Set<Int64>, limit: Int, scan: Int64? = nil) async throws
         -> [JobRecord]
     {
         try await read("list runnable jobs") { db in
-            // Raw SQL, so the statement comes from the cache (one per number of excluded ids and scan or not).
-            var sql = """
-                SELECT * FROM jobs WHERE state IN ('queued', 'held', 'invoiced', 'paying', 'paid', 'fetched')
-                AND (not_before IS NULL OR not_before <= ?)
-                """
-            var arguments: StatementArguments = [DatabaseTimestamp.string(from: now)]
-            if let scan {
-                sql += " AND scan_id = ?"
-                arguments += [scan]
-            }
-            if !busy.isEmpty {
-                sql += " AND id NOT IN (" + Array(repeating: "?", count: busy.count).joined(separator: ", ") + ")"
-                arguments += StatementArguments(busy.sorted())
-            }
-            sql += " ORDER BY id LIMIT ?"
-            arguments += [limit]
+            let sql = Self.runnableJobsSQL(excluding: busy.count, scan: scan != nil)
+            var filter: StatementArguments = []
+            if let scan { filter += [scan] }
+            filter += StatementArguments(busy.sorted())
+            let arguments: StatementArguments =
+                filter + [limit] + [DatabaseTimestamp.string(from: now)] + filter + [limit, limit]
             // A long exclusion list (many jobs cooling down after failed steps) would fill the cache with one-offs.
             let statement = busy.count <= 16 ? try db.cachedStatement(sql: sql) : try db.makeStatement(sql: sql)
             return try JobRecord.fetchAll(statement, arguments: arguments)
         }
+    }
+
+    /// The query of ``runnableJobs(now:excluding:limit:scan:)``; its arguments: [scan], the excluded ids, limit; now,
+    /// [scan], the excluded ids, limit; limit.
+    ///
+    /// Two ranges of `jobs_on_state_not_before` (v11), each read in the order it is asked for, so SQLite stops after
+    /// `limit` rows: jobs with no `not_before` by id, and jobs due by now by `not_before`. As one condition
+    /// (`not_before IS NULL OR not_before <= ?`) SQLite read every waiting job's row on every call; and for a scan's
+    /// jobs it would read all of them through `jobs_on_scan_id` (hence `INDEXED BY`).
+    static func runnableJobsSQL(excluding busyCount: Int, scan: Bool) -> String {
+        var filter = scan ? " AND scan_id = ?" : ""
+        if busyCount > 0 {
+            filter += " AND id NOT IN (" + Array(repeating: "?", count: busyCount).joined(separator: ", ") + ")"
+        }
+        let runnable =
+            "SELECT * FROM jobs INDEXED BY jobs_on_state_not_before "
+            + "WHERE state IN ('queued', 'held', 'invoiced', 'paying', 'paid', 'fetched')"
+        return """
+            SELECT * FROM (\(runnable) AND not_before IS NULL\(filter) ORDER BY id LIMIT ?)
+            UNION ALL
+            SELECT * FROM (\(runnable) AND not_before <= ?\(filter) ORDER BY not_before LIMIT ?)
+            ORDER BY id LIMIT ?
+            """
     }
 
     /// Step 2: the 402 arrived; the job is `invoiced` with its invoice, hash, amount and token — and, in the same
@@ -284,9 +298,11 @@ extension Store {
     }
 
     /// The query of ``earlierOutput(rule:sha256:excludingJob:)``: rule, content hash, job to leave out. It finds the
-    /// jobs through `jobs_on_rule_sha256` (v10), whatever the number of finished jobs.
+    /// jobs through `jobs_on_rule_sha256` (v10), whatever the number of finished jobs. `INDEXED BY`, because without
+    /// statistics SQLite prefers the index on state (every `done` job), and so that losing the index is an error
+    /// rather than a query that slows down with the history.
     static let earlierOutputSQL = """
-        SELECT outputs.* FROM outputs JOIN jobs ON jobs.id = outputs.job_id
+        SELECT outputs.* FROM outputs JOIN jobs INDEXED BY jobs_on_rule_sha256 ON jobs.id = outputs.job_id
         WHERE jobs.rule = ? AND jobs.sha256 = ? AND jobs.state = 'done' AND jobs.id != ?
         ORDER BY outputs.id DESC LIMIT 1
         """
