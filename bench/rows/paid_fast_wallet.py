@@ -1,7 +1,8 @@
-"""Part of row (d): the same 100 KB analyze jobs with a wallet that is not the bottleneck. dropbolt-fakes
-`--wallet phoenixd` issues the provider's invoices from a fake phoenixd, which pays them at once: no LNbits, whose
-~44 ms of CPU per job caps every client at ~23 jobs/s in the main figures. Reported, not judged: the goals are
-judged on the main figures (the real LNbits, as DESIGN §10 has the tests use)."""
+"""Part of row (d): the same 100 KB analyze jobs with a wallet that is not the bottleneck, then `paid_history`
+against the same fakes. dropbolt-fakes `--wallet phoenixd` issues the provider's invoices from a fake phoenixd,
+which pays them at once: no LNbits, whose ~44 ms of CPU per job caps every client at ~23 jobs/s in the main
+figures. These figures are reported, not judged: the goals are judged on the main figures (the real LNbits, as
+DESIGN §10 has the tests use)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from harness.processes import HarnessError, log
 from harness.report import Figure, Row
 
 from . import paid_clients as clients
+from . import paid_history
 
 SMALL = 100_000
 
@@ -41,11 +43,21 @@ def run_phase(ctx, row: Row) -> None:
                     row.details.append(f"{label}: {name}, run {run_index + 1} not counted: {result['invalid']}")
                 elif "wall_s" in result:
                     results[name].append(result)
+        fresh = statistics.median(r["cpu_ms_per_job"] for r in results["dropbolt"]) if results["dropbolt"] else None
+        history = paid_history.run_phase(ctx, fakes, fresh)
     finally:
         fakes.stop()
     if fakes.violations:
         row.details.append(f"{label}: the fakes saw protocol violations, figures not reported: {fakes.violations[:3]}")
         return
+    report(row, label, results)
+    for figure in history.figures:
+        row.add(figure)
+    row.details += history.details
+
+
+def report(row: Row, label: str, results: dict[str, list[dict]]) -> None:
+    """The fast-wallet figures of dropbolt against l402kit, and their details."""
     ours, theirs = results["dropbolt"], results["l402kit"]
     if not ours or not theirs:
         row.details.append(f"{label}: no valid run of " + ("dropbolt" if not ours else "l402kit"))
