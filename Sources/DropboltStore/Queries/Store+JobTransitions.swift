@@ -26,17 +26,18 @@ extension Store {
     /// The query of ``runnableJobs(now:excluding:limit:scan:)``; its arguments: [scan], the excluded ids, limit; now,
     /// [scan], the excluded ids, limit; limit.
     ///
-    /// Two ranges of `jobs_on_state_not_before` (v11), each read in the order it is asked for, so SQLite stops after
-    /// `limit` rows: jobs with no `not_before` by id, and jobs due by now by `not_before`. As one condition
-    /// (`not_before IS NULL OR not_before <= ?`) SQLite read every waiting job's row on every call; and for a scan's
-    /// jobs it would read all of them through `jobs_on_scan_id` (hence `INDEXED BY`).
+    /// Two ranges of the partial index `jobs_runnable` (v11), each read in its own order, so SQLite stops after
+    /// `limit` rows: jobs with no `not_before` by id, and jobs due by now by `not_before`; then the few found are
+    /// sorted by id. Through the index on state, SQLite read every waiting job's row on every call, and for a scan's
+    /// jobs it would read all of them through `jobs_on_scan_id` (hence `INDEXED BY`). The `state IN` condition
+    /// must stay word for word the index's own, or SQLite cannot use it.
     static func runnableJobsSQL(excluding busyCount: Int, scan: Bool) -> String {
         var filter = scan ? " AND scan_id = ?" : ""
         if busyCount > 0 {
             filter += " AND id NOT IN (" + Array(repeating: "?", count: busyCount).joined(separator: ", ") + ")"
         }
         let runnable =
-            "SELECT * FROM jobs INDEXED BY jobs_on_state_not_before "
+            "SELECT * FROM jobs INDEXED BY jobs_runnable "
             + "WHERE state IN ('queued', 'held', 'invoiced', 'paying', 'paid', 'fetched')"
         return """
             SELECT * FROM (\(runnable) AND not_before IS NULL\(filter) ORDER BY id LIMIT ?)
