@@ -55,13 +55,15 @@ public struct ScanPlan: Sendable {
     ///   - paths: absolute files or folders; each must be inside a selected rule's watched folder, or contain one.
     ///   - rules: the rules in force.
     ///   - only: restrict to this rule.
-    ///   - index: the store's file index (``Store/loadFileIndex()``).
-    ///   - jobs: every job's state (``Store/jobStates()``).
+    ///   - index: what the store knows of the files under `paths` (``Store/loadFileIndex(under:)``).
+    ///   - jobs: the states of the selected rules' jobs under `paths` (``Store/jobStates(under:rules:)``).
+    ///   - doneContent: what the selected rules finished anywhere (``Store/doneContent(rules:)``).
     /// - Throws: ``ScanError`` for a path no selected rule watches, or an unknown or disabled rule.
     public static func make(
-        paths: [String], rules: RuleSet, only: String?, index: FileIndex, jobs: [JobKey: JobState]
+        paths: [String], rules: RuleSet, only: String?, index: FileIndex, jobs: [JobKey: JobState],
+        doneContent: Set<String>
     ) throws(ScanError) -> ScanPlan {
-        let selected = rules.rules.filter { $0.enabled && (only == nil || $0.name == only) }
+        let selected = selectedRules(rules, only: only)
         if let only, selected.isEmpty {
             let known = rules.rules.filter(\.enabled).map(\.name).sorted().joined(separator: ", ")
             throw ScanError("no enabled rule named '\(only)' (enabled rules: \(known.isEmpty ? "none" : known))")
@@ -74,8 +76,6 @@ public struct ScanPlan: Sendable {
                 throw ScanError("\(path) is not watched by \(only.map { "rule '\($0)'" } ?? "any rule") (watched: \(watched))")
             }
         }
-        var doneContent: Set<String> = []
-        for (key, state) in jobs where state == .done { doneContent.insert(key.rule + "\u{0}" + key.sha256) }
         let ruleByName = Dictionary(selected.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
 
         var plan = ScanPlan(items: [], rules: [:], tooLarge: 0, unreadableNames: [])
@@ -130,6 +130,11 @@ public struct ScanPlan: Sendable {
             if duplicate { count.duplicates += 1 } else { count.toPay += 1 }
             items.append(Item(file: file, rule: rule, knownSHA256: sha, duplicate: duplicate, alreadyQueued: false))
         }
+    }
+
+    /// The enabled rules, or only the one named `only`.
+    public static func selectedRules(_ rules: RuleSet, only: String?) -> [Rule] {
+        rules.rules.filter { $0.enabled && (only == nil || $0.name == only) }
     }
 
     private static func isInside(_ path: String, _ folder: String) -> Bool {

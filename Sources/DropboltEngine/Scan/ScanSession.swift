@@ -79,9 +79,12 @@ public final class ScanSession: Sendable {
         for path in absolute where !FileManager.default.fileExists(atPath: path) {
             throw ScanError("\(path) does not exist")
         }
+        // Only what the scan looks up: the files and jobs under the paths, and the finished content of its rules.
+        let names = Set(ScanPlan.selectedRules(rules, only: rule).map(\.name))
         let plan = try ScanPlan.make(
-            paths: absolute, rules: rules, only: rule, index: try await store.loadFileIndex(),
-            jobs: try await store.jobStates())
+            paths: absolute, rules: rules, only: rule, index: try await store.loadFileIndex(under: absolute),
+            jobs: try await store.jobStates(under: absolute, rules: names),
+            doneContent: try await store.doneContent(rules: names))
         let provider = Sats4AIClient(
             baseURL: configuration.provider.url, httpClient: httpClient,
             timeout: .seconds(configuration.provider.timeoutSeconds))

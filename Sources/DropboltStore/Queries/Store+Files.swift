@@ -11,14 +11,40 @@ extension Store {
     public func loadFileIndex() async throws -> FileIndex {
         try await read("load the file index") { db in
             var index = FileIndex()
-            let statement = try db.makeStatement(sql: "SELECT path, size, mtime_ns, inode, sha256 FROM files")
-            let rows = try Row.fetchCursor(statement)
-            while let row = try rows.next() {
-                let path: String = row[0]
-                index[path] = KnownFile(
-                    size: row[1], mtimeNanoseconds: row[2], inode: UInt64(bitPattern: row[3]), sha256: row[4])
+            try Self.fileIndex(
+                db, into: &index, sql: "SELECT path, size, mtime_ns, inode, sha256 FROM files", arguments: []
+            ) { _ in true }
+            return index
+        }
+    }
+
+    /// The known files that are one of `paths` or inside one of them (absolute paths), for `dropbolt scan`.
+    public func loadFileIndex(under paths: [String]) async throws -> FileIndex {
+        try await read("load the file index") { db in
+            var index = FileIndex()
+            for folder in Self.outermost(paths) {
+                let range = Self.pathRange(folder)
+                try Self.fileIndex(
+                    db, into: &index,
+                    sql: "SELECT path, size, mtime_ns, inode, sha256 FROM files WHERE path >= ? AND path < ?",
+                    arguments: [range.lower, range.upper]
+                ) { Self.isAtOrInside($0, folder) }
             }
             return index
+        }
+    }
+
+    /// Adds to `index` the rows of `sql` (path, size, mtime_ns, inode, sha256) whose path `keep` accepts.
+    private static func fileIndex(
+        _ db: Database, into index: inout FileIndex, sql: String, arguments: StatementArguments,
+        keep: (String) -> Bool
+    ) throws {
+        let rows = try Row.fetchCursor(db.makeStatement(sql: sql), arguments: arguments)
+        while let row = try rows.next() {
+            let path: String = row[0]
+            guard keep(path) else { continue }
+            index[path] = KnownFile(
+                size: row[1], mtimeNanoseconds: row[2], inode: UInt64(bitPattern: row[3]), sha256: row[4])
         }
     }
 
