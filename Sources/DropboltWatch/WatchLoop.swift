@@ -294,7 +294,7 @@ final class WatchLoop {
     private func consider(_ path: String, _ found: FileStatus, root: Int, cause: FileReady.Cause) -> Bool {
         var status = found
         if status.kind == .symbolicLink {
-            guard let target = Self.resolve(path), Self.isInside(target, resolvedRootPaths[root]),
+            guard let target = Self.resolve(path), PathNames.isAtOrInside(target, resolvedRootPaths[root]),
                 let targetStatus = FileStatus.of(path, followLinks: true), targetStatus.kind == .regular
             else { return true }
             status = targetStatus
@@ -374,10 +374,6 @@ final class WatchLoop {
         guard let resolved = realpath(path, nil) else { return nil }
         defer { free(resolved) }
         return String(cString: resolved)
-    }
-
-    private static func isInside(_ path: String, _ root: String) -> Bool {
-        path == root || path.hasPrefix(root == "/" ? "/" : root + "/")
     }
 
     private static func isFolder(_ path: String) -> Bool {

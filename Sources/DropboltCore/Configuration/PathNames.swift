@@ -1,5 +1,10 @@
 /// Pure string operations on POSIX paths, so that resolving and splitting paths needs no file system.
-enum PathNames {
+public enum PathNames {
+    /// Whether the absolute `path` is `folder` or inside it (`/a b` and `/ab` are not inside `/a`).
+    public static func isAtOrInside(_ path: String, _ folder: String) -> Bool {
+        path == folder || path.hasPrefix(folder == "/" ? "/" : folder + "/")
+    }
+
     /// `path` made absolute against `base` (itself absolute), with `~/` expanded from `home` and
     /// `.`/`..`/empty components removed.
     static func absolute(_ path: String, relativeTo base: String, home: String? = nil) -> String {
@@ -13,7 +18,7 @@ enum PathNames {
     }
 
     /// `path` with `.`, `..` and repeated or trailing slashes removed; always absolute.
-    static func normalized(_ path: String) -> String {
+    public static func normalized(_ path: String) -> String {
         var components: [Substring] = []
         for component in path.split(separator: "/", omittingEmptySubsequences: true) {
             switch component {

@@ -36,7 +36,7 @@ public struct RuleSet: Sendable {
         let recursiveRoots = recursiveByPath.filter(\.value).keys
         return recursiveByPath.keys.sorted().compactMap { path in
             let isInsideRecursive = recursiveRoots.contains { root in
-                root != path && path.hasPrefix(root == "/" ? "/" : root + "/")
+                root != path && PathNames.isAtOrInside(path, root)
             }
             return isInsideRecursive ? nil : WatchFolder(path: path, recursive: recursiveByPath[path]!)
         }

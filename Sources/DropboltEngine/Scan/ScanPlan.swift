@@ -70,7 +70,9 @@ public struct ScanPlan: Sendable {
         }
         let selectedNames = Set(selected.map(\.name))
         for path in paths {
-            let related = selected.contains { Self.isInside(path, $0.watch) || Self.isInside($0.watch, path) }
+            let related = selected.contains {
+                PathNames.isAtOrInside(path, $0.watch) || PathNames.isAtOrInside($0.watch, path)
+            }
             guard related else {
                 let watched = selected.map(\.watch).sorted().joined(separator: ", ")
                 throw ScanError("\(path) is not watched by \(only.map { "rule '\($0)'" } ?? "any rule") (watched: \(watched))")
@@ -137,9 +139,6 @@ public struct ScanPlan: Sendable {
         rules.rules.filter { $0.enabled && (only == nil || $0.name == only) }
     }
 
-    private static func isInside(_ path: String, _ folder: String) -> Bool {
-        path == folder || path.hasPrefix(folder == "/" ? "/" : folder + "/")
-    }
 }
 
 /// Why a scan cannot go ahead; the message names the path, rule or limit and what to do.

@@ -1,3 +1,4 @@
+import DropboltCore
 import Foundation
 import GRDB
 
@@ -28,7 +29,7 @@ extension Store {
                     db, into: &index,
                     sql: "SELECT path, size, mtime_ns, inode, sha256 FROM files WHERE path >= ? AND path < ?",
                     arguments: [range.lower, range.upper]
-                ) { Self.isAtOrInside($0, folder) }
+                ) { PathNames.isAtOrInside($0, folder) }
             }
             return index
         }

@@ -98,7 +98,9 @@ extension Store {
                         arguments: [rule, range.lower, range.upper])
                     while let row = try rows.next() {
                         let path: String = row[0]
-                        guard Self.isAtOrInside(path, folder), let state = JobState(rawValue: row[2]) else { continue }
+                        guard PathNames.isAtOrInside(path, folder), let state = JobState(rawValue: row[2]) else {
+                            continue
+                        }
                         result[JobKey(rule: rule, path: path, sha256: row[1])] = state
                     }
                 }
@@ -127,21 +129,18 @@ extension Store {
         }
     }
 
-    /// The paths of `paths` that are not inside another of them (absolute paths; `/` holds everything).
+    /// The paths of `paths` (absolute) that are not inside another of them, normalized.
     static func outermost(_ paths: [String]) -> [String] {
-        let folders = Set(paths.map { $0.count > 1 && $0.hasSuffix("/") ? String($0.dropLast()) : $0 })
-        return folders.filter { folder in !folders.contains { $0 != folder && isAtOrInside(folder, $0) } }.sorted()
+        let folders = Set(paths.map(PathNames.normalized))
+        return folders.filter { folder in
+            !folders.contains { $0 != folder && PathNames.isAtOrInside(folder, $0) }
+        }.sorted()
     }
 
     /// Paths from `lower` (included) to `upper` (excluded) hold `folder` and everything inside it, and also some
-    /// siblings (`a b`, `a.x` sort between `a` and `a/`): keep only what ``isAtOrInside(_:_:)`` accepts.
+    /// siblings (`a b`, `a.x` sort between `a` and `a/`): keep only what `PathNames.isAtOrInside` accepts.
     static func pathRange(_ folder: String) -> (lower: String, upper: String) {
         folder == "/" ? ("/", "0") : (folder, folder + "0")  // '0' is the character after '/'
-    }
-
-    /// Whether `path` is `folder` or inside it.
-    static func isAtOrInside(_ path: String, _ folder: String) -> Bool {
-        path == folder || path.hasPrefix(folder == "/" ? "/" : folder + "/")
     }
 
     /// Progress of a scan: its jobs by state, what was paid for them, and why the held ones wait.
