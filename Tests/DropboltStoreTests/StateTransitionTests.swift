@@ -79,6 +79,29 @@ struct StateTransitionTests {
         #expect(job.invoice == "lnbc1")
     }
 
+    /// A stop cancels tasks; the commit that records a payment the wallet made must still land.
+    @Test func aCancelledTaskStillCommitsThePaymentItRecords() async throws {
+        let dir = try TemporaryDirectory(prefix: "cancel")
+        defer { dir.remove() }
+        let store = try Store.open(stateFolder: dir.path)
+        let id = try await invoicedJob(store)
+        let decision = try await store.recordInvoicedAndBeginPaying(
+            jobID: id, from: .invoiced, rule: "edit", invoice: "lnbc1", paymentHash: Self.hash, amountMsat: 300_000,
+            token: "dG9r", maxFeeMsat: 0, limits: Self.limits, at: testDate())
+        #expect(decision == .approved)
+        let recorder = Task {
+            // Ends when the task is cancelled, so the commit below runs in a cancelled task.
+            try? await Task.sleep(for: .seconds(600))
+            #expect(Task.isCancelled)
+            return try await store.recordPaid(
+                jobID: id, paymentHash: Self.hash, preimage: "00", feeMsat: 0, at: testDate())
+        }
+        recorder.cancel()
+        #expect(try await recorder.value.job.state == .paid)
+        #expect(try await store.job(id: id)?.state == .paid)
+        #expect(try await store.payment(hash: Self.hash)?.status == .succeeded)
+    }
+
     @Test func reasonsAreStoredWithTheirCode() async throws {
         let dir = try TemporaryDirectory(prefix: "reason")
         defer { dir.remove() }
