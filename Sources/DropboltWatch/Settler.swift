@@ -95,9 +95,14 @@ struct Settler {
         for key in pending.keys where key.hasPrefix(prefix) { pending.removeValue(forKey: key) }
     }
 
-    /// Hands on the ready files.
+    /// Hands on the ready files, and their buffer with them.
+    ///
+    /// The settler starts a new, empty list rather than keeping the old one's capacity: the caller still holds that
+    /// buffer, so keeping its capacity allocated a new one as large, at every hand-over. After a burst of 10,000
+    /// renames each later batch of a few files came in a buffer sized for 10,000, and the batches waiting for the
+    /// intake held 190 MB of address space between them (heaptrack).
     mutating func takeReady() -> [FileReady] {
-        defer { ready.removeAll(keepingCapacity: true) }
+        defer { ready = [] }
         return ready
     }
 

@@ -67,4 +67,21 @@ import Testing
         #expect(ready.isEmpty)
         #expect(settler.nextSweep == sweepAt + .milliseconds(1100))
     }
+
+    /// After a burst, a batch of one file comes in a buffer sized for one file, not for the burst.
+    @Test func aBurstLeavesNoBurstSizedBufferBehind() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = try directory.write("one.jpg", bytes: 8)
+        let status = try #require(FileStatus.of(path))
+        var settler = Settler(settle: .zero)
+        let start = ContinuousClock.now
+        for index in 0..<10_000 { settler.consider("\(path).\(index)", status, cause: .event, now: start) }
+        let burst = settler.takeReady()
+        #expect(burst.count == 10_000)
+        settler.consider(path, status, cause: .event, now: start)
+        let next = settler.takeReady()
+        #expect(next.map(\.path) == [path])
+        #expect(next.capacity < 100, "a batch of one file holds room for \(next.capacity)")
+    }
 }
