@@ -25,10 +25,10 @@ struct SpoolSweeper: Sendable {
     @discardableResult
     func sweep(now: Date = Date(), temporaryAge: TimeInterval = 3600) async throws -> Int {
         let snapshot = Date().timeIntervalSince1970
-        let live = try await store.jobs(in: [.queued, .held, .invoiced, .paying, .paid, .fetched], limit: Int.max)
-        let states = Dictionary(live.compactMap { job in job.id.map { ($0, job.state) } }, uniquingKeysWith: { a, _ in a })
-        var removed = 0
         let names = (try? FileManager.default.contentsOfDirectory(atPath: spool.folder)) ?? []
+        // Only the jobs whose files are here: a backlog of waiting jobs has no files yet.
+        let states = try await store.unfinishedJobStates(ids: Array(Set(names.compactMap { Self.jobFile($0)?.0 })))
+        var removed = 0
         for name in names {
             let path = spool.folder + "/" + name
             if Self.isStaleTemporary(name: name, path: path, now: now, age: temporaryAge) {
@@ -42,9 +42,7 @@ struct SpoolSweeper: Sendable {
             removed += unlink(path) == 0 ? 1 : 0
         }
         // An output write interrupted by a crash leaves its temp file beside the output; those jobs are `fetched`.
-        let outputFolders = Set(live.filter { $0.state == .fetched }.compactMap { $0.outputPath }.map {
-            ($0 as NSString).deletingLastPathComponent
-        })
+        let outputFolders = Set(try await store.fetchedOutputPaths().map { ($0 as NSString).deletingLastPathComponent })
         for folder in outputFolders {
             for name in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] {
                 let path = folder + "/" + name
