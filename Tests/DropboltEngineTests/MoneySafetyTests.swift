@@ -294,4 +294,34 @@ struct MoneySafetyTests {
         #expect(left == [spool.requestPath(job: live), spool.folder + "/.job-8.result.dropbolt-\(getpid())-1.tmp", spool.keptPath(job: ended)])
         #expect(removed == 4)
     }
+
+    /// The output of a `paid` job is written straight from its durable answer: a kill in the middle leaves the temp
+    /// file beside the original, and the next start removes it (chaos seed 2070271102 found one left behind).
+    @Test func theSweepRemovesATempFileOfAnOutputInterruptedWhileThePaidJobWroteIt() async throws {
+        let dir = try TemporaryDirectory(prefix: "sweep")
+        defer { dir.remove() }
+        let store = try Store.open(stateFolder: dir.path)
+        let spool = try Spool(stateFolder: dir.path)
+        let original = try dir.write("inbox/img.png", bytes: 8)
+        let file = IntakeFile(
+            path: original, size: 8, mtimeNanoseconds: 1, inode: 1, sha256: String(repeating: "1", count: 64),
+            rules: ["r"])
+        let job = try #require(try await store.recordIntake([file], at: Date()).first)
+        let hash = String(repeating: "ef", count: 32)
+        try await Self.commitPaying(store, job: job, hash: hash, token: "dG9rZW4=", at: Date())
+        try await store.recordPaid(
+            jobID: try #require(job.id), paymentHash: hash, preimage: String(repeating: "00", count: 32), feeMsat: 0,
+            at: Date())
+        let stale = dir.path + "/inbox/.img.nobg.png.dropbolt-999999-1.tmp"
+        let ours = dir.path + "/inbox/.img.txt.dropbolt-\(getpid())-1.tmp"
+        for file in [stale, ours] { #expect(FileManager.default.createFile(atPath: file, contents: Data("x".utf8))) }
+
+        let removed = try await SpoolSweeper(spool: spool, store: store, logger: .init(label: "test")).sweep()
+
+        #expect(removed == 1)
+        #expect(!FileManager.default.fileExists(atPath: stale))
+        #expect(FileManager.default.fileExists(atPath: ours), "a write of this process may still be going on")
+        #expect(FileManager.default.fileExists(atPath: original))
+    }
 }
+

@@ -37,20 +37,22 @@ struct SpoolLookupTests {
         #expect(try await store.unfinishedJobStates(ids: ids).count == 1_199)
     }
 
-    @Test func outputPathsOfFetchedJobsOnly() async throws {
+    @Test func outputFoldersAreThoseOfPaidAndFetchedJobsOriginals() async throws {
         let dir = try TemporaryDirectory(prefix: "spool-lookup")
         defer { dir.remove() }
         let store = try Store.open(stateFolder: dir.path)
-        let ids = try await store.recordIntake((0..<3).map { IntakeFile.fixture($0) }, at: testDate()).compactMap(\.id)
-        try await store.writer.write { db in
-            try db.execute(
-                sql: "UPDATE jobs SET state = 'fetched', output_path = '/photos/out/a.txt' WHERE id = ?",
-                arguments: [ids[0]])
-            try db.execute(
-                sql: "UPDATE jobs SET state = 'done', output_path = '/photos/out/b.txt' WHERE id = ?",
-                arguments: [ids[1]])
-            try db.execute(sql: "UPDATE jobs SET state = 'fetched' WHERE id = ?", arguments: [ids[2]])
+        let paths = ["/photos/a/1.jpg", "/photos/b/2.jpg", "/photos/c/3.jpg", "/top.jpg"]
+        let files = paths.enumerated().map { index, path in
+            IntakeFile(
+                path: path, size: 1, mtimeNanoseconds: 1, inode: UInt64(index + 1),
+                sha256: IntakeFile.fakeSHA256(index, 0), rules: ["edit"])
         }
-        #expect(try await store.fetchedOutputPaths() == ["/photos/out/a.txt"])
+        let ids = try await store.recordIntake(files, at: testDate()).compactMap(\.id)
+        try await store.writer.write { db in
+            for (id, state) in zip(ids, ["paid", "fetched", "done", "paid"]) {
+                try db.execute(sql: "UPDATE jobs SET state = ? WHERE id = ?", arguments: [state, id])
+            }
+        }
+        #expect(try await store.outputFoldersBeingWritten() == ["/photos/a", "/photos/b", "/"])
     }
 }

@@ -31,7 +31,7 @@ public enum PathNames {
     }
 
     /// The folder holding `path` (`/` for top-level entries).
-    static func folder(of path: String) -> String {
+    public static func folder(of path: String) -> String {
         guard let slash = path.lastIndex(of: "/") else { return "." }
         if slash == path.startIndex { return "/" }
         return String(path[..<slash])

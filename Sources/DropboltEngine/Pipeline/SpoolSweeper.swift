@@ -41,9 +41,9 @@ struct SpoolSweeper: Sendable {
             guard Self.modified(path).map({ $0 < snapshot - 1 }) ?? false else { continue }
             removed += unlink(path) == 0 ? 1 : 0
         }
-        // An output write interrupted by a crash leaves its temp file beside the output; those jobs are `fetched`.
-        let outputFolders = Set(try await store.fetchedOutputPaths().map { ($0 as NSString).deletingLastPathComponent })
-        for folder in outputFolders {
+        // An output write interrupted by a crash leaves its temp file beside the output; those jobs are `paid` (the
+        // output is written straight from the durable answer) or `fetched`.
+        for folder in try await store.outputFoldersBeingWritten() {
             for name in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] {
                 let path = folder + "/" + name
                 if Self.isStaleTemporary(name: name, path: path, now: now, age: temporaryAge) {

@@ -1,3 +1,4 @@
+import DropboltCore
 import Foundation
 import GRDB
 
@@ -40,12 +41,16 @@ extension Store {
         }
     }
 
-    /// Where the jobs in `fetched` write their outputs: a crash while writing one leaves its temp file beside it.
+    /// The folders where outputs may be being written: those of the originals of jobs in `paid` (an output written
+    /// straight from the durable answer) or `fetched` (from the spooled result). Outputs always go beside their
+    /// original, and a crash in the middle of writing one leaves its temp file there.
     /// - Throws: ``StoreError/queryFailed``.
-    public func fetchedOutputPaths() async throws -> [String] {
-        try await read("list output paths") { db in
-            try String.fetchAll(
-                db, sql: "SELECT output_path FROM jobs WHERE state = 'fetched' AND output_path IS NOT NULL")
+    public func outputFoldersBeingWritten() async throws -> Set<String> {
+        try await read("list output folders") { db in
+            let paths = try String.fetchCursor(db, sql: "SELECT path FROM jobs WHERE state IN ('paid', 'fetched')")
+            var folders: Set<String> = []
+            while let path = try paths.next() { folders.insert(PathNames.folder(of: path)) }
+            return folders
         }
     }
 
