@@ -37,7 +37,7 @@ struct Retry: AsyncParsableCommand {
         if let job {
             ids = [job]
         } else {
-            ids = try await store.jobs(in: [.failed], limit: 1_000_000).compactMap(\.id)
+            ids = try await store.jobIDs(in: [.failed])
         }
         var requeued: [Int64] = []
         var refused: [Int64] = []
