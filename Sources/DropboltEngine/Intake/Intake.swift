@@ -18,8 +18,9 @@ final class Intake {
     private let store: Store
     private let ruleBook: RuleBook
     private let logger: Logger
-    /// Loaded on the first batch: a start-up over an unchanged tree reports no files and never needs it.
-    private var loadedIndex: FileIndex?
+    /// Files too large to send, as last seen: they are not recorded in the store, and remembering them here keeps
+    /// the warning to one per change instead of one per rescan.
+    private var tooLarge = FileIndex()
     private var baselines: [String: Int64] = [:]
     /// False once a batch failed to commit since the last folder stamps; stamps are then not kept, since they
     /// would let the next start skip folders whose files were never recorded.
@@ -68,17 +69,14 @@ final class Intake {
     }
 
     private func record(_ files: [FileReady]) async throws -> [JobRecord] {
-        var index: FileIndex
-        if let loadedIndex {
-            index = loadedIndex
-        } else {
-            index = try await store.loadFileIndex()
+        // Only the batch's own files are looked up (a batch is at most a few hundred), so memory does not grow
+        // with the archive; the store has every stamp this process recorded.
+        var index = try await store.loadFileIndex(paths: files.map(\.path))
+        for file in files where index[file.path] == nil {
+            if let known = tooLarge[file.path] { index[file.path] = known }
         }
-        loadedIndex = nil  // owned here while this batch runs, so updates do not copy the dictionary
-        defer { loadedIndex = index }
         let rules = ruleBook.ruleSet
         var intake: [IntakeFile] = []
-        var previous: [String: KnownFile?] = [:]
         for file in files {
             let known = index[file.path]
             if let known, known.size == file.size, known.mtimeNanoseconds == file.mtimeNanoseconds,
@@ -93,8 +91,10 @@ final class Intake {
                 logger.warning(
                     "file too large to send; not queued",
                     metadata: ["file.path": "\(file.path)", "file.size": "\(file.size)"])
-                index[file.path] = KnownFile(
+                let stamp = KnownFile(
                     size: file.size, mtimeNanoseconds: file.mtimeNanoseconds, inode: file.inode, sha256: nil)
+                index[file.path] = stamp
+                tooLarge[file.path] = stamp
                 continue
             }
             guard let sha256 = FileHasher.sha256(ofFileAt: file.path) else { continue }
@@ -108,28 +108,24 @@ final class Intake {
                 continue
             }
             let applicable = matching.filter { file.ctimeNanoseconds >= (baselines[$0] ?? 0) }
-            if previous[file.path] == nil { previous[file.path] = .some(known) }
             index[file.path] = stamp
+            tooLarge[file.path] = nil
             intake.append(
                 IntakeFile(
                     path: file.path, size: file.size, mtimeNanoseconds: file.mtimeNanoseconds, inode: file.inode,
                     sha256: sha256, predatesRules: applicable.isEmpty, rules: applicable))
         }
         guard !intake.isEmpty else { return [] }
-        do {
-            let now = Date()
-            let created = try await store.recordIntake(intake, at: now)
-            if let metrics {
-                for file in intake where !file.rules.isEmpty {
-                    metrics.observe(.detectionLag, seconds: now.timeIntervalSince1970 - Double(file.mtimeNanoseconds) / 1e9)
-                }
+        // If this throws, nothing of the batch was recorded: the store still has the old stamps, so the next scan
+        // offers these files again.
+        let now = Date()
+        let created = try await store.recordIntake(intake, at: now)
+        if let metrics {
+            for file in intake where !file.rules.isEmpty {
+                metrics.observe(.detectionLag, seconds: now.timeIntervalSince1970 - Double(file.mtimeNanoseconds) / 1e9)
             }
-            return created
-        } catch {
-            // Not recorded: forget the stamps so the next scan offers these files again.
-            for (path, known) in previous { index[path] = known }
-            throw error
         }
+        return created
     }
 
     /// The largest original dropbolt sends (the pipeline refuses larger ones too).

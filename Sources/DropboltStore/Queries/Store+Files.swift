@@ -36,6 +36,25 @@ extension Store {
     }
 
     /// Adds to `index` the rows of `sql` (path, size, mtime_ns, inode, sha256) whose path `keep` accepts.
+    /// What is known about exactly `paths` (those never recorded are absent): the intake's lookup for one batch.
+    ///
+    /// Keeping the whole index in memory instead held 25 MB for an archive of 100,000 files from the first new file
+    /// on, for as long as the daemon ran (heaptrack).
+    /// - Throws: ``StoreError/queryFailed``.
+    public func loadFileIndex(paths: [String]) async throws -> FileIndex {
+        try await read("look up files") { db in
+            var index = FileIndex()
+            // A few hundred paths per statement stays far below SQLite's limit on bound variables.
+            for start in stride(from: 0, to: paths.count, by: 500) {
+                let chunk = Array(paths[start..<min(start + 500, paths.count)])
+                let marks = Array(repeating: "?", count: chunk.count).joined(separator: ", ")
+                let sql = "SELECT path, size, mtime_ns, inode, sha256 FROM files WHERE path IN (\(marks))"
+                try Self.fileIndex(db, into: &index, sql: sql, arguments: StatementArguments(chunk)) { _ in true }
+            }
+            return index
+        }
+    }
+
     private static func fileIndex(
         _ db: Database, into index: inout FileIndex, sql: String, arguments: StatementArguments,
         keep: (String) -> Bool
