@@ -3,22 +3,6 @@ import Foundation
 import GRDB
 
 extension Store {
-    /// Every known path with its stat and hash, for a reconcile scan that re-hashes only changed files.
-    ///
-    /// Reads the columns straight off the statement rather than decoding ``FileRecord``s, because a tree of
-    /// 100,000 files is read at every startup.
-    /// - Returns: What is known about each absolute path.
-    /// - Throws: ``StoreError/queryFailed``.
-    public func loadFileIndex() async throws -> FileIndex {
-        try await read("load the file index") { db in
-            var index = FileIndex()
-            try Self.fileIndex(
-                db, into: &index, sql: "SELECT path, size, mtime_ns, inode, sha256 FROM files", arguments: []
-            ) { _ in true }
-            return index
-        }
-    }
-
     /// The known files that are one of `paths` or inside one of them (absolute paths), for `dropbolt scan`.
     public func loadFileIndex(under paths: [String]) async throws -> FileIndex {
         try await read("load the file index") { db in
@@ -35,7 +19,6 @@ extension Store {
         }
     }
 
-    /// Adds to `index` the rows of `sql` (path, size, mtime_ns, inode, sha256) whose path `keep` accepts.
     /// What is known about exactly `paths` (those never recorded are absent): the intake's lookup for one batch.
     ///
     /// Keeping the whole index in memory instead held 25 MB for an archive of 100,000 files from the first new file
@@ -55,6 +38,7 @@ extension Store {
         }
     }
 
+    /// Adds to `index` the rows of `sql` (path, size, mtime_ns, inode, sha256) whose path `keep` accepts.
     private static func fileIndex(
         _ db: Database, into index: inout FileIndex, sql: String, arguments: StatementArguments,
         keep: (String) -> Bool
