@@ -152,8 +152,3 @@ struct JobProcessor: Sendable {
         ]
     }
 }
-
-extension JobState {
-    /// `done`, `failed` and `attention`: nothing runs a job in these states.
-    var isTerminal: Bool { self == .done || self == .failed || self == .attention }
-}

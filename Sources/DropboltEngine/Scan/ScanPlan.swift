@@ -138,7 +138,6 @@ public struct ScanPlan: Sendable {
     public static func selectedRules(_ rules: RuleSet, only: String?) -> [Rule] {
         rules.rules.filter { $0.enabled && (only == nil || $0.name == only) }
     }
-
 }
 
 /// Why a scan cannot go ahead; the message names the path, rule or limit and what to do.

@@ -27,12 +27,9 @@ extension Store {
     public func loadFileIndex(paths: [String]) async throws -> FileIndex {
         try await read("look up files") { db in
             var index = FileIndex()
-            // A few hundred paths per statement stays far below SQLite's limit on bound variables.
-            for start in stride(from: 0, to: paths.count, by: 500) {
-                let chunk = Array(paths[start..<min(start + 500, paths.count)])
-                let marks = Array(repeating: "?", count: chunk.count).joined(separator: ", ")
+            try Self.inChunks(paths) { marks, arguments in
                 let sql = "SELECT path, size, mtime_ns, inode, sha256 FROM files WHERE path IN (\(marks))"
-                try Self.fileIndex(db, into: &index, sql: sql, arguments: StatementArguments(chunk)) { _ in true }
+                try Self.fileIndex(db, into: &index, sql: sql, arguments: arguments) { _ in true }
             }
             return index
         }

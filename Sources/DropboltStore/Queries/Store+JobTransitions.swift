@@ -34,7 +34,7 @@ extension Store {
     static func runnableJobsSQL(excluding busyCount: Int, scan: Bool) -> String {
         var filter = scan ? " AND scan_id = ?" : ""
         if busyCount > 0 {
-            filter += " AND id NOT IN (" + Array(repeating: "?", count: busyCount).joined(separator: ", ") + ")"
+            filter += " AND id NOT IN (" + placeholders(busyCount) + ")"
         }
         let runnable =
             "SELECT * FROM jobs INDEXED BY jobs_runnable "

@@ -21,19 +21,16 @@ extension Store {
     /// unknown jobs are absent.
     ///
     /// For the spool sweeper, which asks only about the jobs whose files it found: loading every waiting job instead
-    /// held 7.9 MB of rows for a backlog of 10,000 (heaptrack), and would hold 80 MB for 100,000.
+    /// held 7.9 MB of rows for a backlog of 10,000 (heaptrack), growing with the backlog.
     /// - Throws: ``StoreError/queryFailed``.
     public func unfinishedJobStates(ids: [Int64]) async throws -> [Int64: JobState] {
         try await read("read job states") { db in
             var states: [Int64: JobState] = [:]
-            // A few hundred ids per statement stays far below SQLite's limit on bound variables.
-            for start in stride(from: 0, to: ids.count, by: 500) {
-                let chunk = Array(ids[start..<min(start + 500, ids.count)])
-                let marks = Array(repeating: "?", count: chunk.count).joined(separator: ", ")
+            try Self.inChunks(ids) { marks, arguments in
                 let rows = try Row.fetchCursor(
-                    db, sql: "SELECT id, state FROM jobs WHERE id IN (\(marks))", arguments: StatementArguments(chunk))
+                    db, sql: "SELECT id, state FROM jobs WHERE id IN (\(marks))", arguments: arguments)
                 while let row = try rows.next() {
-                    guard let state = JobState(rawValue: row[1]), !Self.finishedStates.contains(state) else { continue }
+                    guard let state = JobState(rawValue: row[1]), !state.isTerminal else { continue }
                     states[row[0]] = state
                 }
             }
@@ -54,18 +51,30 @@ extension Store {
         }
     }
 
-    /// The states no worker takes a job out of.
-    static let finishedStates: Set<JobState> = [.done, .failed, .attention]
-
     /// The ids of every job in `states`, newest first: for commands that act on each job by id, without loading
     /// the rows (a whole row is ~800 bytes; `retry --failed` loaded up to a million of them).
     /// - Throws: ``StoreError/queryFailed``.
     public func jobIDs(in states: Set<JobState>) async throws -> [Int64] {
         try await read("list job ids") { db in
-            let marks = Array(repeating: "?", count: states.count).joined(separator: ", ")
             return try Int64.fetchAll(
-                db, sql: "SELECT id FROM jobs WHERE state IN (\(marks)) ORDER BY id DESC",
+                db, sql: "SELECT id FROM jobs WHERE state IN (\(Self.placeholders(states.count))) ORDER BY id DESC",
                 arguments: StatementArguments(states.map(\.rawValue).sorted()))
+        }
+    }
+
+    /// `count` SQL parameter marks for an `IN (...)` list: `?, ?, ?`.
+    static func placeholders(_ count: Int) -> String {
+        Array(repeating: "?", count: count).joined(separator: ", ")
+    }
+
+    /// Runs `body` for each run of up to 500 of `values`, with that run's parameter marks and arguments: a few
+    /// hundred per statement stays far below SQLite's limit on bound variables.
+    static func inChunks<Value: DatabaseValueConvertible>(
+        _ values: [Value], _ body: (_ marks: String, _ arguments: StatementArguments) throws -> Void
+    ) throws {
+        for start in stride(from: 0, to: values.count, by: 500) {
+            let chunk = values[start..<min(start + 500, values.count)]
+            try body(placeholders(chunk.count), StatementArguments(chunk))
         }
     }
 

@@ -23,4 +23,7 @@ public enum JobState: String, Codable, Sendable, CaseIterable, DatabaseValueConv
     case failed
     /// Money moved but no result came. Never retried automatically.
     case attention
+
+    /// `done`, `failed` and `attention`: no worker takes a job out of these states.
+    public var isTerminal: Bool { self == .done || self == .failed || self == .attention }
 }
